@@ -1,1 +1,155 @@
-export const placeholder = 1;
+/**
+ * Benchmarks of rbmlab beside the reference tools of ../shared/anchors, in the same run, so that
+ * ratios compare like with like on a shared, noisy machine.
+ *
+ *   npm run bench                 readable table
+ *   npm run --silent bench -- --json   one JSON object {"results": [...], "peakRssMiB": ...}
+ *
+ * ratio = how many times faster rbmlab is than the reference (throughputs: rbmlab / reference;
+ * times: reference / rbmlab). Options: --quick (fewer sweeps), --only NAME[,NAME].
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { BernoulliLayer, BlockGibbs, createRng, exactLogZ, normal, RBM } from '@rbmlab/core';
+
+interface Row {
+  workload: string;
+  tool: string;
+  rbmlab: number;
+  reference: number | null;
+  unit: string;
+  ratio: number | null;
+  note?: string;
+}
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : undefined;
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const anchors = process.env.RBMLAB_ANCHORS ?? path.resolve(repoRoot, '..', 'shared', 'anchors');
+
+function log(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+/** The anchors' Python (numpy + scikit-learn, installed offline by setup.sh), or null. */
+function anchorPython(): string | null {
+  const setup = path.join(anchors, 'setup.sh');
+  if (!existsSync(setup)) {
+    log(`bench: no anchors at ${anchors}; reference columns are empty`);
+    return null;
+  }
+  try {
+    return execFileSync('bash', [setup], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  } catch {
+    log('bench: anchors setup failed (scikit-learn wheels missing?); trying the system python3 with numpy');
+    return 'python3';
+  }
+}
+
+function reference(py: string | null, task: string, extra: string[]): Record<string, number> | null {
+  if (py === null) return null;
+  try {
+    const out = execFileSync(py, [path.join(anchors, 'reference_rbm.py'), task, ...extra], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out.trim().split('\n').pop() as string);
+  } catch (err) {
+    log(`bench: reference ${task} failed: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+/** Exact log Z of a 20 x 32 bernoulli RBM, the anchors' model: W ~ N(0, 1/n), biases 0.1 N(0, 1). */
+function logzWorkload(py: string | null): Row[] {
+  const n = 20;
+  const m = 32;
+  const rng = createRng('bench/logz');
+  const w = Float64Array.from({ length: n * m }, () => normal(rng) / Math.sqrt(n));
+  const rbm = new RBM(
+    new BernoulliLayer(n, { bias: Array.from({ length: n }, () => 0.1 * normal(rng)) }),
+    new BernoulliLayer(m, { bias: Array.from({ length: m }, () => 0.1 * normal(rng)) }),
+    w,
+  );
+  const ref = reference(py, 'logz', ['--visible', String(n), '--hidden', String(m)]);
+  const t0 = process.hrtime.bigint();
+  exactLogZ(rbm, { enumerate: 'visible' }); // the anchors enumerate the 2^20 visible states too
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const refSeconds = ref ? ref.seconds : null;
+  return [
+    {
+      workload: 'logz-20x32',
+      tool: 'numpy',
+      rbmlab: seconds,
+      reference: refSeconds,
+      unit: 's',
+      ratio: refSeconds === null ? null : refSeconds / seconds,
+    },
+  ];
+}
+
+/** Bernoulli-Bernoulli block Gibbs, 784 x 500, 256 chains: sample-sweeps per second. */
+function gibbsWorkload(py: string | null): Row[] {
+  const n = 784;
+  const m = 500;
+  const chains = 256;
+  const sweeps = quick ? 2 : 10;
+  const rng = createRng('bench/gibbs');
+  const rbm = new RBM(new BernoulliLayer(n), new BernoulliLayer(m), Float64Array.from({ length: n * m }, () => 0.01 * normal(rng)));
+  const rows: Row[] = [];
+  for (const precision of ['float64', 'float32'] as const) {
+    const chain = new BlockGibbs(rbm, { chains, rng: rng.split(precision), precision });
+    chain.sweep(1); // warm-up
+    const t0 = process.hrtime.bigint();
+    chain.sweep(sweeps);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const rate = (chains * sweeps) / seconds;
+    for (const [task, tool] of [['npgibbs', 'numpy'], ['gibbs', 'sklearn']] as const) {
+      if (precision === 'float32' && tool === 'sklearn') continue;
+      const ref = reference(py, task, ['--visible', String(n), '--hidden', String(m), '--chains', String(chains), '--sweeps', String(quick ? 5 : 20)]);
+      const refRate = ref ? ref.sample_sweeps_per_s : null;
+      rows.push({
+        workload: 'gibbs-784x500x256',
+        tool,
+        rbmlab: rate,
+        reference: refRate,
+        unit: 'sample-sweeps/s',
+        ratio: refRate === null ? null : rate / refRate,
+        note: `rbmlab ${precision}, cpu-reference backend`,
+      });
+    }
+  }
+  return rows;
+}
+
+function main(): void {
+  const py = anchorPython();
+  const workloads: [string, (py: string | null) => Row[]][] = [
+    ['logz-20x32', logzWorkload],
+    ['gibbs-784x500x256', gibbsWorkload],
+  ];
+  const results: Row[] = [];
+  for (const [name, run] of workloads) {
+    if (only && !only.has(name)) continue;
+    log(`bench: ${name} ...`);
+    results.push(...run(py));
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  if (json) {
+    process.stdout.write(JSON.stringify({ results, peakRssMiB }) + '\n');
+    return;
+  }
+  const fmt = (x: number | null) => (x === null ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+  const header = ['workload', 'tool', 'rbmlab', 'reference', 'unit', 'ratio (x faster)', 'note'];
+  const table = results.map((r) => [r.workload, r.tool, fmt(r.rbmlab), fmt(r.reference), r.unit, fmt(r.ratio), r.note ?? '']);
+  const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
+  for (const row of [header, ...table]) process.stdout.write(row.map((x, c) => x.padEnd(widths[c])).join('  ') + '\n');
+  process.stdout.write(`peak RSS of rbmlab's process: ${peakRssMiB.toFixed(0)} MiB\n`);
+}
+
+main();

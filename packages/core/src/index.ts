@@ -1,1 +1,20 @@
-export const placeholder = 1;
+/**
+ * @rbmlab/core: restricted Boltzmann machines whose units are plug-ins defined by their cumulant
+ * function, with exact oracles, seeded samplers and versioned model files.
+ */
+export * from './math';
+export * from './random';
+export * from './tensor/matrix';
+export * from './backend/backend';
+export * from './backend/cpu';
+export * from './units/unit';
+export * from './units/builtin';
+export * from './units/custom';
+export * from './units/potential';
+export * from './units/registry';
+export * from './models/rbm';
+export * from './models/convert';
+export * from './sampling';
+export * from './exact/enumerate';
+export * from './io/model-file';
+export * from './io/atomic';

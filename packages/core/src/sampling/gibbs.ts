@@ -1,0 +1,76 @@
+/**
+ * Block Gibbs sampling for a batch of independent chains: one sweep draws h ~ P(h | v) for every
+ * hidden unit at once, then v ~ P(v | h). Needs a conditional sampler in both layers.
+ *
+ * Precision: float64 by default. With precision 'float32' the weights, chains and inputs are
+ * stored as Float32Array (half the memory traffic); sums still accumulate in float64, so the
+ * only error is the rounding of W and of the inputs to float32: relative 2^-24 ~ 6e-8 per weight,
+ * which shifts each conditional probability by at most about 6e-8 |I| (well below the
+ * statistical resolution of any feasible run).
+ */
+import { cpuBackend } from '../backend/cpu';
+import type { Backend } from '../backend/backend';
+import type { RBM } from '../models/rbm';
+import { sampleLayerInPlace } from '../models/rbm';
+import type { Rng } from '../random/rng';
+import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
+import { checkVisibleStates, randomVisibleStates, requireCount } from './init';
+
+export interface ChainOptions {
+  /** Number of independent chains (rows of the state). */
+  readonly chains: number;
+  /** The stream every draw comes from. */
+  readonly rng: Rng;
+  /** Initial visible states (chains x N); default: a random start drawn from rng. */
+  readonly init?: ArrayLike<number>;
+  /** Storage precision of weights and states; default float64. */
+  readonly precision?: Precision;
+  /** Kernel backend; default the CPU reference. */
+  readonly backend?: Backend;
+}
+
+export class BlockGibbs {
+  /** Visible states, chains x N, row-major. Updated in place by each sweep. */
+  readonly visibleState: FloatArray;
+  /** Hidden states of the last half-sweep, chains x M. */
+  readonly hiddenState: FloatArray;
+  readonly chains: number;
+  readonly precision: Precision;
+  private readonly weights: FloatArray;
+  private readonly backend: Backend;
+  private readonly rng: Rng;
+
+  constructor(readonly rbm: RBM, options: ChainOptions) {
+    requireCount('chains', options.chains);
+    for (const layer of [rbm.visible, rbm.hidden]) {
+      if (!layer.canSample) {
+        throw new Error(`block Gibbs needs a conditional sampler in both layers; ${layer.type} units have none (use the heat bath)`);
+      }
+    }
+    this.chains = options.chains;
+    this.rng = options.rng;
+    this.precision = options.precision ?? 'float64';
+    this.backend = options.backend ?? cpuBackend;
+    this.weights = this.precision === 'float32' ? Float32Array.from(rbm.weights) : rbm.weights;
+    this.hiddenState = allocate(this.precision, this.chains * rbm.numHidden);
+    if (options.init !== undefined) {
+      checkVisibleStates(rbm, options.init, this.chains);
+      this.visibleState = allocate(this.precision, this.chains * rbm.numVisible);
+      this.visibleState.set(options.init);
+    } else {
+      this.visibleState = randomVisibleStates(rbm, this.chains, this.rng, this.precision);
+    }
+  }
+
+  /** Runs `count` sweeps v -> h -> v. */
+  sweep(count = 1): void {
+    requireCount('sweeps', count, true);
+    const { rbm, chains } = this;
+    for (let s = 0; s < count; s++) {
+      this.backend.hiddenInputs(this.visibleState, this.weights, chains, rbm.numVisible, rbm.numHidden, this.hiddenState);
+      sampleLayerInPlace(rbm.hidden, this.hiddenState, chains, this.rng);
+      this.backend.visibleInputs(this.hiddenState, this.weights, chains, rbm.numVisible, rbm.numHidden, this.visibleState);
+      sampleLayerInPlace(rbm.visible, this.visibleState, chains, this.rng);
+    }
+  }
+}

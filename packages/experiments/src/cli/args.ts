@@ -1,0 +1,69 @@
+/**
+ * Validation of flag values. Flags arrive as strings (number parsing is off in the parser), so
+ * "--chains 1.5", "--seed abc" or "--sweeps 1e3" are refused here with a message naming the flag,
+ * instead of being coerced.
+ */
+import { CliError } from './errors';
+
+type Raw = unknown;
+
+/** The single value of a flag (a repeated flag is an error, not "last one wins"). */
+function single(flag: string, value: Raw): Raw {
+  if (Array.isArray(value)) throw new CliError(`--${flag} given ${value.length} times; give it once`);
+  return value;
+}
+
+function text(flag: string, value: Raw): string {
+  const v = single(flag, value);
+  if (typeof v === 'number') return String(v); // a default
+  if (typeof v !== 'string') throw new CliError(`--${flag} needs a value`);
+  return v;
+}
+
+/** An integer >= min written in decimal digits (no sign unless negative, no exponent, no fraction). */
+function integer(flag: string, value: Raw, min: number, what: string): number {
+  const s = text(flag, value).trim();
+  const n = /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new CliError(`--${flag} must be ${what}, got ${JSON.stringify(s)}`);
+  }
+  return n;
+}
+
+/** A count >= 1 (--chains). */
+export function positiveInteger(flag: string, value: Raw): number {
+  return integer(flag, value, 1, 'a positive integer');
+}
+
+/** A count >= 0 (--sweeps). */
+export function nonNegativeInteger(flag: string, value: Raw): number {
+  return integer(flag, value, 0, 'a non-negative integer');
+}
+
+/** A seed: an integer 0 <= seed <= 2^53 - 1 (0 is a seed like any other). */
+export function seed(flag: string, value: Raw): number {
+  return integer(flag, value, 0, `an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
+}
+
+/** A non-empty path. */
+export function filePath(flag: string, value: Raw): string {
+  const s = text(flag, value);
+  if (s.length === 0) throw new CliError(`--${flag} needs a file name`);
+  return s;
+}
+
+/** The model file positional argument. */
+export function modelPath(value: Raw): string {
+  const v = single('model', value);
+  if (typeof v !== 'string' || v.length === 0) throw new CliError('missing the model file argument (MODEL.json)');
+  return v;
+}
+
+/** One of the given names. */
+export function choice<T extends string>(flag: string, value: Raw, choices: readonly T[]): T {
+  const s = text(flag, value);
+  if (!(choices as readonly string[]).includes(s)) {
+    throw new CliError(`unknown --${flag} ${JSON.stringify(s)} (known: ${choices.join(', ')})`);
+  }
+  return s as T;
+}

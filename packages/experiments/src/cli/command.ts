@@ -1,0 +1,28 @@
+/** The shape shared by the CLI's commands. */
+import type { Argv } from 'yargs';
+
+/** Where a command writes; main() binds these to process.stdout and process.stderr. */
+export interface Io {
+  /** Writes text to standard output as given (add the newline yourself). */
+  stdout(text: string): void;
+  /** Writes text to standard error as given. */
+  stderr(text: string): void;
+}
+
+/** Parsed flags, as yargs gives them (values unvalidated: commands validate with ./args). */
+export type Args = Record<string, unknown>;
+
+export interface Command {
+  /** The word after `rbmlab`. */
+  readonly name: string;
+  /** yargs command string with positionals, e.g. "sample <model>". */
+  readonly command: string;
+  /** The usage line shown by `rbmlab <name> --help`. */
+  readonly usage: string;
+  /** One line for `rbmlab --help`. */
+  readonly describe: string;
+  /** Declares the command's positionals and flags (with their defaults from ./defaults). */
+  builder(y: Argv): Argv;
+  /** Runs the command; returns the exit code or throws (CliError for the user's mistakes). */
+  run(args: Args, io: Io): Promise<number>;
+}

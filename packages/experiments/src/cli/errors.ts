@@ -1,0 +1,27 @@
+/**
+ * What the CLI reports to the user. Every failure is one line on stderr, never a stack trace
+ * (set RBMLAB_DEBUG=1 to see one for an internal error).
+ *
+ * Exit codes: 0 success; 1 a computation failed (or an internal error); 2 bad usage or bad input
+ * (flags, model files, a model the chosen method cannot handle).
+ */
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A failure the user can fix: its message is the one line to print (without the prefix). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_USAGE,
+  ) {
+    super(message);
+  }
+}
+
+/** Collapses a message to one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}

@@ -1,0 +1,133 @@
+/**
+ * The `rbmlab` command line: `main(argv)` parses, runs one command and returns the exit code. It
+ * never exits the process (the bin does, with the code), so tests call it in-process.
+ *
+ * Parsing is yargs 17 in strict mode with number parsing off: flags arrive as text and each
+ * command validates its own (./args), so a bad value is reported naming its flag. Every failure
+ * is exactly one line on stderr, "rbmlab <command>: <what is wrong>", with no usage dump and no
+ * stack trace; `--help` prints the help generated from the declared options and defaults.
+ */
+import yargs from 'yargs/yargs';
+import type { Argv } from 'yargs';
+import type { Args, Command, Io } from './command';
+import { demoCommand } from './commands/demo';
+import { logzCommand } from './commands/logz';
+import { sampleCommand } from './commands/sample';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './errors';
+
+/** The commands, in the order `rbmlab --help` lists them. */
+export const COMMANDS: readonly Command[] = [logzCommand, sampleCommand, demoCommand];
+
+/** Errors raised by core for input the user can fix (a bad model file, a model too large to enumerate). */
+const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError']);
+
+function packageVersion(): string {
+  try {
+    // dist/cli/main.js and src/cli/main.ts are both two levels below the package root
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Spells a name yargs reports as the user typed it: "--name" when it was given as a flag. */
+function asTyped(name: string, argv: readonly string[]): string {
+  for (const dashes of ['--', '-']) {
+    if (argv.some((a) => a === dashes + name || a.startsWith(`${dashes}${name}=`))) return dashes + name;
+  }
+  return name;
+}
+
+/** Rewrites yargs' validation messages in the CLI's terms (flags spelled with their dashes). */
+function usageMessage(message: string, argv: readonly string[]): string {
+  const required = /^Missing required arguments?: (.*)$/.exec(message);
+  if (required) {
+    const flags = required[1].split(', ').map((f) => `--${f}`);
+    return `missing required flag${flags.length > 1 ? 's' : ''} ${flags.join(', ')}`;
+  }
+  if (/^Not enough non-option arguments/.test(message)) return 'missing the model file argument (MODEL.json)';
+  const following = /^Not enough arguments following: (.*)$/.exec(message);
+  if (following) return `--${following[1]} needs a value`;
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown) {
+    const names = unknown[1].split(', ').map((name) => asTyped(name, argv));
+    return `unknown argument${names.length > 1 ? 's' : ''} ${names.join(', ')}`;
+  }
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+function buildParser(argv: string[], prefix: string, onCommand: (command: Command, args: Args) => void): Argv {
+  let parser = yargs(argv)
+    .scriptName('rbmlab')
+    .locale('en')
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .usage('rbmlab <command> [options]\n\nRestricted Boltzmann machines: exact oracles, samplers and model files.')
+    .strict()
+    .exitProcess(false)
+    .fail((message, err) => {
+      // yargs' own validation (unknown flag, missing flag or value; some come as a YError) or an
+      // error it caught from our code, which passes through unchanged
+      if (err && err.name !== 'YError') throw err;
+      const text = message ?? err?.message ?? 'invalid arguments';
+      throw new CliError(`${usageMessage(oneLine(text), argv)}; see ${prefix} --help`);
+    })
+    .demandCommand(1, `no command given (commands: ${COMMANDS.map((c) => c.name).join(', ')})`)
+    .help()
+    .alias('help', 'h')
+    .version(packageVersion())
+    .wrap(100);
+  for (const command of COMMANDS) {
+    parser = parser.command(
+      command.command,
+      command.describe,
+      (y) => command.builder(y.usage(`${command.usage}\n\n${command.describe}`)),
+      (args) => onCommand(command, args as Args),
+    );
+  }
+  return parser;
+}
+
+/** Runs the CLI on the arguments after `rbmlab`, writing to `io`; resolves to the exit code. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const named = COMMANDS.find((c) => c.name === argv[0]);
+  const prefix = named ? `rbmlab ${named.name}` : 'rbmlab';
+  let selected: { command: Command; args: Args } | undefined;
+  try {
+    if (!named && argv.length > 0 && !argv[0].startsWith('-')) {
+      throw new CliError(`unknown command ${JSON.stringify(argv[0])} (commands: ${COMMANDS.map((c) => c.name).join(', ')}); see rbmlab --help`);
+    }
+    const output = await new Promise<string>((resolve, reject) => {
+      buildParser(argv, prefix, (command, args) => {
+        selected = { command, args };
+      }).parse(argv, {}, (err, _args, text) => (err ? reject(err) : resolve(text)));
+    });
+    if (selected === undefined) {
+      // --help or --version: yargs produced the text instead of printing it
+      if (output) io.stdout(output.endsWith('\n') ? output : output + '\n');
+      return EXIT_OK;
+    }
+    return await selected.command.run(selected.args, io);
+  } catch (err) {
+    return report(err, selected ? `rbmlab ${selected.command.name}` : prefix, io);
+  }
+}
+
+/** One line on stderr for any failure; the exit code says whose it is. */
+function report(err: unknown, prefix: string, io: Io): number {
+  if (err instanceof Error && INPUT_ERRORS.has(err.name)) {
+    io.stderr(`${prefix}: ${oneLine(err.message)}\n`);
+    return err instanceof CliError ? err.exitCode : EXIT_USAGE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (process.env.RBMLAB_DEBUG && err instanceof Error && err.stack) {
+    io.stderr(`${prefix}: internal error: ${err.stack}\n`);
+  } else {
+    io.stderr(`${prefix}: internal error: ${oneLine(message)} (set RBMLAB_DEBUG=1 for details)\n`);
+  }
+  return EXIT_FAILURE;
+}
+
+const processIo: Io = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
