@@ -56,7 +56,7 @@
  *
  * Cost: one cumulant evaluation at a new input takes a few hundred evaluations of V; the
  * results (logZ, mean, variance, and the mesh for sampling) are cached by x for the whole layer
- * (up to 64 values), so cumulant, mean, variance, addCumulantGrad and repeated samples at the
+ * (4096 moments, 64 samplers), so cumulant, mean, variance, addCumulantGrad and repeated samples at the
  * same field share one quadrature.
  */
 import type { Rng } from '../random/rng';
@@ -868,7 +868,8 @@ function engineFor(spec: PotentialUnitSpec): Engine {
  * A layer of units with a user-given potential: V_j(h) = V(h) - bias_j h, x = input + bias_j.
  * See the file comment for the numerics and for what V must satisfy.
  */
-const CACHE_LIMIT = 64;
+const MOMENT_CACHE_LIMIT = 4096;
+const SAMPLER_CACHE_LIMIT = 64;
 
 export class PotentialLayer extends BaseLayer {
   readonly type: string;
@@ -878,13 +879,14 @@ export class PotentialLayer extends BaseLayer {
   private readonly bias: Float64Array;
   private readonly engine: Engine;
   /**
-   * Statistics by field x = input + bias, shared by all units of the layer (they depend on x
-   * alone). With binary visibles the inputs take few distinct values, so most calls hit. Bounded:
-   * cleared when it reaches CACHE_LIMIT entries; each entry holds a sampling mesh, and a limit of
-   * 1024 made the garbage collector dominate (20x slower) under jest.
+   * Results by field x = input + bias, shared by all units of the layer (they depend on x alone).
+   * With binary visibles the inputs take few distinct values, so most calls hit. Two bounded maps,
+   * each cleared when full: the moments (three numbers per x, up to 4096 fields) and the
+   * samplers, whose quadrature meshes are large (up to 64 fields: holding 1024 of them made the
+   * garbage collector dominate, 20x slower under jest).
    */
-  private readonly cache = new Map<number, Stats>();
-
+  private readonly momentCache = new Map<number, Stats>();
+  private readonly samplerCache = new Map<number, Stats>();
   constructor(
     readonly spec: PotentialUnitSpec,
     size: number,
@@ -897,15 +899,19 @@ export class PotentialLayer extends BaseLayer {
     this.support = this.engine.support;
   }
 
+  private compute(x: number): Stats {
+    const full = this.engine.stats(x);
+    if (this.momentCache.size >= MOMENT_CACHE_LIMIT) this.momentCache.clear();
+    this.momentCache.set(x, { logZ: full.logZ, mean: full.mean, variance: full.variance, sampler: undefined });
+    if (this.samplerCache.size >= SAMPLER_CACHE_LIMIT) this.samplerCache.clear();
+    this.samplerCache.set(x, full);
+    return full;
+  }
+
+  /** logZ, mean and variance at field x (the sampler field may be undefined). */
   private stats(j: number, input: number): Stats {
     const x = input + this.bias[j];
-    let s = this.cache.get(x);
-    if (s === undefined) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      s = this.engine.stats(x);
-      this.cache.set(x, s);
-    }
-    return s;
+    return this.momentCache.get(x) ?? this.compute(x);
   }
 
   cumulant(j: number, input: number): number {
@@ -918,7 +924,8 @@ export class PotentialLayer extends BaseLayer {
     return this.stats(j, input).variance;
   }
   override sample(j: number, input: number, rng: Rng): number {
-    const s = this.stats(j, input);
+    const x = input + this.bias[j];
+    const s = this.samplerCache.get(x) ?? this.compute(x);
     if (!s.sampler) {
       throw new RangeError(`${this.type} unit: h | x = ${input + this.bias[j]} is not a proper distribution (Gamma = ${s.logZ})`);
     }
