@@ -20,7 +20,7 @@ import { cumulantUnit } from '../src/units/custom';
 import { createLayer, HIDDEN_UNIT_TYPES, registerUnitType, VISIBLE_UNIT_TYPES } from '../src/units/registry';
 import type { UnitLayer } from '../src/units/unit';
 
-/** A small deterministic stream of uint32 for test data (mulberry32); never Math.random. */
+/** A small deterministic stream of uint32 for test data (mulberry32), not the platform generator. */
 function testStream(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

@@ -1,6 +1,6 @@
 /**
  * Seeded random streams. Every random number in rbmlab comes from an Rng passed in by the caller;
- * nothing reads a global generator, and Math.random is never used.
+ * nothing reads a global generator (the platform one is never used).
  *
  * Generator: seedrandom's xor4096 (Brent's xorgens, 4096-bit state plus a Weyl sequence, period
  * 2^4128 - 2^32). Chosen over alea by measured speed of 53-bit doubles through this wrapper
