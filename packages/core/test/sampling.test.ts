@@ -209,7 +209,7 @@ describe('the goodness-of-fit test has power', () => {
   it.each([
     ['bernoulli', 'relu'],
     ['gaussian', 'drelu'],
-  ])('rejects %s x %s samples against a model with weights scaled by 1.25', (visible, hidden) => {
+  ])('rejects %s x %s samples against a model with scaled-up weights (x1.25 binary, x2 gaussian)', (visible, hidden) => {
     const n = visible === 'gaussian' ? 2 : 4;
     const rbm = smallRbm(visible, hidden, n, 3, 'gof');
     const wrong = smallRbm(visible, hidden, n, 3, 'gof');

@@ -30,7 +30,7 @@ export class VisibleHeatBath {
   readonly chains: number;
   private readonly rng: Rng;
   private readonly logWeights: Float64Array;
-  /** Fraction of Metropolis proposals accepted so far (continuous visibles only). */
+  /** Metropolis proposals made and accepted so far (continuous visibles only). */
   private proposals = 0;
   private accepted = 0;
 
