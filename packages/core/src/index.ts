@@ -16,5 +16,6 @@ export * from './models/rbm';
 export * from './models/convert';
 export * from './sampling';
 export * from './exact/enumerate';
+export * from './evaluation';
 export * from './io/model-file';
 export * from './io/atomic';
