@@ -19,3 +19,6 @@ export * from './exact/enumerate';
 export * from './evaluation';
 export * from './io/model-file';
 export * from './io/atomic';
+export * from './data/bars-and-stripes';
+export * from './training';
+export * from './io/checkpoint';

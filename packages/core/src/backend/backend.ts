@@ -18,4 +18,10 @@ export interface Backend {
    * h: batch x M, W: N x M, out: batch x N.
    */
   visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray): void;
+  /**
+   * Gradient sums of training: out[i, mu] += scale * sum_b v[b, i] a[b, mu], the batch sum of
+   * outer products of visible states and hidden activations.
+   * v: batch x N, a: batch x M, out: N x M (float64, accumulated into).
+   */
+  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array): void;
 }

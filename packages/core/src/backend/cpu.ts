@@ -37,6 +37,22 @@ export class CpuBackend implements Backend {
       }
     }
   }
+
+  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array): void {
+    // row i of out gains (scale v[b, i]) a[b, :] for each b: a row-axpy per nonzero visible,
+    // so binary batches cost only their active units; every row read and written contiguously
+    for (let b = 0; b < batch; b++) {
+      const vRow = b * n;
+      const aRow = b * m;
+      for (let i = 0; i < n; i++) {
+        const vi = v[vRow + i];
+        if (vi === 0) continue;
+        const c = scale * vi;
+        const oRow = i * m;
+        for (let mu = 0; mu < m; mu++) out[oRow + mu] += c * a[aRow + mu];
+      }
+    }
+  }
 }
 
 /** The default backend. */

@@ -317,11 +317,15 @@ function formatNumber(x: number): string {
 
 /**
  * JSON text with one field per line, arrays of numbers on one line (one weight row per line),
- * every number written exactly.
+ * every number written exactly (-0 included). Used for every file rbmlab writes as JSON.
  */
+export function formatExactJson(value: unknown, indent = ''): string {
+  return formatValue(value, indent);
+}
+
 function formatValue(value: unknown, indent: string): string {
   if (typeof value === 'number') return formatNumber(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
   const inner = indent + '  ';
   if (Array.isArray(value)) {
     if (value.every((x) => typeof x === 'number')) return `[${value.map(formatNumber).join(', ')}]`;

@@ -58,12 +58,13 @@ export class VisibleHeatBath {
   sweep(count = 1): void {
     requireCount('sweeps', count, true);
     for (let s = 0; s < count; s++) {
+      // Recompute the inputs from scratch before every sweep (O(N M), cheaper than the sweep's
+      // O(N M |support|) cumulants): incremental rounding never accumulates, and a model whose
+      // weights changed since the last sweep (training with persistent chains) is seen at once.
+      this.rbm.hiddenInputs(this.visibleState, this.chains, this.hiddenInputs);
       for (let c = 0; c < this.chains; c++) {
         for (let i = 0; i < this.rbm.numVisible; i++) this.updateSite(c, i);
       }
-      // Recompute the inputs from scratch once per sweep (O(N M), cheaper than the sweep's
-      // O(N M |support|) cumulants) so incremental rounding never accumulates.
-      this.rbm.hiddenInputs(this.visibleState, this.chains, this.hiddenInputs);
     }
   }
 

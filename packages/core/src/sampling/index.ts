@@ -4,7 +4,7 @@
 import type { RBM } from '../models/rbm';
 import type { Rng } from '../random/rng';
 import { exactSample, type EnumerationOptions } from '../exact/enumerate';
-import { BlockGibbs } from './gibbs';
+import { BlockGibbs, type ChainOptions } from './gibbs';
 import { VisibleHeatBath } from './heatbath';
 import { requireCount } from './init';
 
@@ -18,6 +18,18 @@ export const SAMPLER_NAMES: readonly SamplerName[] = ['gibbs', 'heatbath', 'exac
 /** Block Gibbs where both layers have a conditional sampler, otherwise the visible heat bath. */
 export function defaultSampler(rbm: RBM): 'gibbs' | 'heatbath' {
   return rbm.visible.canSample && rbm.hidden.canSample ? 'gibbs' : 'heatbath';
+}
+
+/** A batch of Markov chains on the visible states of an RBM: `sweep(k)` advances them in place. */
+export type MarkovChain = BlockGibbs | VisibleHeatBath;
+
+/**
+ * Chains with the model's default sampler (block Gibbs when both layers can be sampled,
+ * otherwise the visible heat bath). They hold the model by reference: a model trained in place
+ * between sweeps is the one the next sweep samples.
+ */
+export function createChain(rbm: RBM, options: ChainOptions): MarkovChain {
+  return defaultSampler(rbm) === 'gibbs' ? new BlockGibbs(rbm, options) : new VisibleHeatBath(rbm, options);
 }
 
 export interface SampleOptions extends EnumerationOptions {

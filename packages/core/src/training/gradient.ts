@@ -1,0 +1,110 @@
+/**
+ * The log-likelihood gradient of an RBM as sums of sufficient statistics.
+ *
+ * For any parameter p, d log P(v)/dp = -dF(v)/dp - < -dF/dp >_model, and with
+ * F(v) = sum_i U_i(v_i) - sum_mu Gamma_mu(I_mu(v)):
+ *
+ *     d(-F)/dW_{i mu} = v_i Gamma_mu'(I_mu(v))      (the activation, not a sampled h)
+ *     d(-F)/dtheta    = dGamma_mu/dtheta            (hidden parameters: bias -> Gamma')
+ *     d(-F)/da        = -dU_i(v_i)/da               (visible parameters: bias -> v_i)
+ *
+ * so the gradient is the batch mean of these statistics on the data minus their mean on the
+ * chains. Using Gamma' rather than a sampled h (Rao-Blackwellisation) lowers the variance and is
+ * what lets units with no hidden sampler (step, Gamma-only custom units) train: their chains run
+ * on the visible marginal and still give d(-F)/dW.
+ */
+import { cpuBackend } from '../backend/cpu';
+import type { Backend } from '../backend/backend';
+import type { RbmGradient } from '../exact/enumerate';
+import type { RBM } from '../models/rbm';
+import type { FloatArray } from '../tensor/matrix';
+import { zeroParams } from '../units/unit';
+
+export type { RbmGradient } from '../exact/enumerate';
+
+/** A zero gradient shaped like the model's parameters. */
+export function zeroGradient(rbm: RBM): RbmGradient {
+  return {
+    weights: new Float64Array(rbm.weights.length),
+    visible: zeroParams(rbm.visible),
+    hidden: zeroParams(rbm.hidden),
+  };
+}
+
+/** One trainable array of a model, by its name in checkpoints ("weights", "visible.bias", ...). */
+export interface NamedArray {
+  readonly name: string;
+  readonly values: Float64Array;
+}
+
+/**
+ * The trainable arrays of a model, in a fixed order (weights, then visible then hidden
+ * parameters in their layer's order). The arrays are the model's own: writing them trains it.
+ */
+export function parameterArrays(rbm: RBM): NamedArray[] {
+  return namedArrays({ weights: rbm.weights, visible: rbm.visible.params, hidden: rbm.hidden.params });
+}
+
+/** The arrays of a gradient in the same order and with the same names as parameterArrays. */
+export function gradientArrays(grad: RbmGradient): NamedArray[] {
+  return namedArrays(grad);
+}
+
+function namedArrays(g: RbmGradient): NamedArray[] {
+  const out: NamedArray[] = [{ name: 'weights', values: g.weights }];
+  for (const [name, values] of Object.entries(g.visible)) out.push({ name: `visible.${name}`, values });
+  for (const [name, values] of Object.entries(g.hidden)) out.push({ name: `hidden.${name}`, values });
+  return out;
+}
+
+export function clearGradient(grad: RbmGradient): void {
+  for (const { values } of gradientArrays(grad)) values.fill(0);
+}
+
+/**
+ * Accumulates the statistics d(-F(v))/dp of batches of visible states into a gradient. Keeps its
+ * scratch buffers between calls (inputs and activations, batch x M).
+ */
+export class StatisticsAccumulator {
+  private inputs = new Float64Array(0);
+  private activations = new Float64Array(0);
+
+  constructor(
+    readonly rbm: RBM,
+    readonly backend: Backend = cpuBackend,
+  ) {}
+
+  /**
+   * grad += scale * sum over the batch of d(-F(v_b))/dp, for v a batch x N row-major block.
+   * When `activationSum` (length M) is given, sum_b Gamma'(I(v_b)) is added into it too.
+   */
+  add(v: FloatArray, batch: number, scale: number, grad: RbmGradient, activationSum?: Float64Array): void {
+    const { rbm } = this;
+    const n = rbm.numVisible;
+    const m = rbm.numHidden;
+    if (this.inputs.length < batch * m) {
+      this.inputs = new Float64Array(batch * m);
+      this.activations = new Float64Array(batch * m);
+    }
+    const inputs = this.inputs;
+    const act = this.activations;
+    this.backend.hiddenInputs(v, rbm.weights, batch, n, m, inputs);
+    const hidden = rbm.hidden;
+    for (let b = 0; b < batch; b++) {
+      const row = b * m;
+      for (let mu = 0; mu < m; mu++) {
+        const x = inputs[row + mu];
+        const a = hidden.mean(mu, x);
+        act[row + mu] = a;
+        hidden.addCumulantGrad(mu, x, scale, grad.hidden);
+        if (activationSum !== undefined) activationSum[mu] += a;
+      }
+    }
+    const visible = rbm.visible;
+    for (let b = 0; b < batch; b++) {
+      const row = b * n;
+      for (let i = 0; i < n; i++) visible.addPotentialGrad(i, v[row + i], -scale, grad.visible);
+    }
+    this.backend.addOuterProducts(v, act, batch, n, m, scale, grad.weights);
+  }
+}

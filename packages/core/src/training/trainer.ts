@@ -1,0 +1,482 @@
+/**
+ * Maximum-likelihood training of an RBM by minibatch gradient ascent.
+ *
+ *   gradient = < d(-F)/dp >_minibatch - < d(-F)/dp >_model                  (./gradient.ts)
+ *
+ * where the model term is exact (method "exact", by enumeration of the smaller binary layer) or
+ * sampled (CD-k, PCD, PT; ./negative-phase.ts). Then, per minibatch:
+ *
+ *   weights:   g_W -= l2 W + l1 sign(W)                          (penalties on W only)
+ *   centering: g_W <- g_W - mu g_h^T - g_v lambda^T              (Melchior, Wang and Wiskott 2016)
+ *   optimizer: d = step(g, lr(epoch))                            (./optimizers.ts, ./schedules.ts)
+ *   centering: d_visible.bias -= d_W lambda,  d_hidden.bias -= d_W^T mu
+ *   p <- p + d; precisions (gamma*) kept >= minPrecision
+ *
+ * Centering: the model is trained in the parametrisation E = -(v - mu)^T W (h - lambda) - ...
+ * with offsets mu = the data mean of v (fixed) and lambda = a sliding mean of Gamma'(I(v)) on the
+ * minibatches (rate `hiddenRate`), which is the same model with biases shifted by -W lambda and
+ * -W^T mu. The gradient in the centered coordinates (g_v = g_visible.bias, g_h = g_hidden.bias)
+ * is stepped, and the step mapped back to the stored, uncentered biases.
+ *
+ * Every random number comes from one training stream (minibatch order, chains); metrics draw from
+ * streams derived from the seed path and the epoch, so evaluating them never changes the
+ * trajectory. Everything a later epoch depends on (model, optimizer state, chains, offsets,
+ * stream state, epoch) is in checkpoint(), so a resumed run is bit-identical to an uninterrupted one.
+ */
+import { cpuBackend } from '../backend/cpu';
+import type { Backend } from '../backend/backend';
+import { enumerationSide, exactGradient, type EnumerationOptions, type RbmGradient } from '../exact/enumerate';
+import type { Metric } from '../evaluation/metrics';
+import type { RBM } from '../models/rbm';
+import { createRng, restoreRng, type Rng, type RngState } from '../random/rng';
+import type { FloatArray } from '../tensor/matrix';
+import { clearGradient, gradientArrays, parameterArrays, StatisticsAccumulator, zeroGradient } from './gradient';
+import { checkBetas, createNegativePhase, linearBetas, type ChainState, type NegativePhase, type SampledMethod } from './negative-phase';
+import { createOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState, type ResolvedOptimizerSpec, resolveOptimizerSpec } from './optimizers';
+import { learningRate, resolveSchedule, type ScheduleSpec } from './schedules';
+
+export type TrainingMethod = 'exact' | SampledMethod;
+export const TRAINING_METHODS: readonly TrainingMethod[] = ['exact', 'cd', 'pcd', 'pt'];
+
+/** The hyperparameters of a run, as plain data (checkpoints hold them). */
+export interface TrainerConfig {
+  readonly method: TrainingMethod;
+  /** Sweeps per update (CD-k, PCD, PT). */
+  readonly k: number;
+  /** Persistent chains per replica (PCD, PT). */
+  readonly chains: number;
+  readonly batchSize: number;
+  readonly optimizer: ResolvedOptimizerSpec;
+  readonly learningRate: ScheduleSpec;
+  readonly l1: number;
+  readonly l2: number;
+  /** Centering with this sliding rate for the hidden offset, or null. */
+  readonly centering: { readonly hiddenRate: number } | null;
+  /** PT inverse temperatures (null for other methods). */
+  readonly betas: readonly number[] | null;
+  /** Lower bound kept on precision parameters (gamma, gammaPlus, gammaMinus). */
+  readonly minPrecision: number;
+}
+
+/** One epoch's outcome, as the trainer yields it. */
+export interface EpochRecord {
+  /** Epochs completed (1 after the first). */
+  readonly epoch: number;
+  readonly learningRate: number;
+  /** Wall time of the epoch's updates (metrics excluded). */
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+  /** Metric values by name. */
+  readonly metrics: Record<string, number>;
+  /** PT only: fraction of accepted swaps per adjacent pair of temperatures, over the run so far. */
+  readonly swapRates?: number[];
+}
+
+export type EpochCallback = (record: EpochRecord, trainer: Trainer) => void;
+
+export interface TrainerOptions {
+  readonly method: TrainingMethod;
+  /** A number (constant) or a schedule. */
+  readonly learningRate: number | ScheduleSpec;
+  /** Root stream: training draws from rng.split("train"), metrics from rng.split("metrics"). */
+  readonly rng: Rng;
+  readonly k?: number;
+  readonly chains?: number;
+  readonly batchSize?: number;
+  readonly optimizer?: OptimizerSpec;
+  readonly l1?: number;
+  readonly l2?: number;
+  /** true, or the hidden offset's sliding rate (default 0.01). */
+  readonly centering?: boolean | { readonly hiddenRate?: number };
+  /** PT: the inverse temperatures, or a number of replicas spaced evenly down to 0 (default 5). */
+  readonly betas?: readonly number[] | number;
+  readonly minPrecision?: number;
+  readonly metrics?: readonly Metric[];
+  readonly heldout?: { readonly data: Float64Array; readonly rows: number };
+  readonly callbacks?: readonly EpochCallback[];
+  readonly backend?: Backend;
+  /** For method "exact": which layer to enumerate and the size limit. */
+  readonly enumeration?: EnumerationOptions;
+}
+
+/** What a checkpoint holds besides the model: restore with Trainer.resume. */
+export interface TrainerState {
+  readonly config: TrainerConfig;
+  readonly epoch: number;
+  /** Seed path of the root stream (metric streams derive from it). */
+  readonly seed: string;
+  /** The training stream, positioned after the last completed epoch. */
+  readonly rng: RngState;
+  readonly optimizer: OptimizerState;
+  readonly chains: ChainState | null;
+  readonly offsets: { readonly visible: Float64Array; readonly hidden: Float64Array } | null;
+  readonly data: DataFingerprint;
+  readonly history: EpochRecord[];
+}
+
+export interface DataFingerprint {
+  readonly rows: number;
+  readonly cols: number;
+  /** FNV-1a (32 bits, hex) of the float64 bytes of the data. */
+  readonly checksum: string;
+}
+
+/** Thrown when a parameter or a step becomes NaN or infinite. */
+export class DivergenceError extends Error {
+  override readonly name = 'DivergenceError';
+  constructor(
+    readonly epoch: number,
+    readonly minibatch: number,
+    what: string,
+  ) {
+    super(`training diverged in epoch ${epoch} (minibatch ${minibatch}): ${what}; try a smaller learning rate or a penalty`);
+  }
+}
+
+export function fingerprint(data: Float64Array, rows: number, cols: number): DataFingerprint {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, rows * cols * 8);
+  let h = 0x811c9dc5;
+  for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+  return { rows, cols, checksum: (h >>> 0).toString(16).padStart(8, '0') };
+}
+
+function positiveInteger(name: string, x: number): number {
+  if (!(Number.isInteger(x) && x >= 1)) throw new RangeError(`${name} must be a positive integer, got ${x}`);
+  return x;
+}
+
+function nonNegative(name: string, x: number): number {
+  if (!(Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${x}`);
+  return x;
+}
+
+/** Fills every default and checks every field. */
+export function resolveTrainerConfig(options: Omit<TrainerOptions, 'rng'>): TrainerConfig {
+  const method = options.method;
+  if (!TRAINING_METHODS.includes(method)) throw new RangeError(`unknown training method "${String(method)}" (known: ${TRAINING_METHODS.join(', ')})`);
+  const batchSize = positiveInteger('batchSize', options.batchSize ?? 100);
+  let betas: number[] | null = null;
+  if (method === 'pt') {
+    betas = typeof options.betas === 'object' ? options.betas.slice() : linearBetas(options.betas ?? 5);
+    checkBetas(betas);
+  }
+  const c = options.centering;
+  const centering = c === undefined || c === false ? null : { hiddenRate: c === true ? 0.01 : (c.hiddenRate ?? 0.01) };
+  if (centering !== null && !(centering.hiddenRate > 0 && centering.hiddenRate <= 1)) {
+    throw new RangeError(`centering hiddenRate must be in (0, 1], got ${centering.hiddenRate}`);
+  }
+  return {
+    method,
+    k: positiveInteger('k', options.k ?? 1),
+    chains: positiveInteger('chains', options.chains ?? batchSize),
+    batchSize,
+    optimizer: resolveOptimizerSpec(options.optimizer ?? { kind: 'sgd' }),
+    learningRate: resolveSchedule(options.learningRate),
+    l1: nonNegative('l1', options.l1 ?? 0),
+    l2: nonNegative('l2', options.l2 ?? 0),
+    centering,
+    betas,
+    minPrecision: nonNegative('minPrecision', options.minPrecision ?? 1e-3),
+  };
+}
+
+const PRECISION_PARAM = /^gamma/;
+
+export class Trainer {
+  readonly config: TrainerConfig;
+  /** Epochs completed. */
+  epoch = 0;
+  readonly history: EpochRecord[] = [];
+  private readonly rng: Rng;
+  private readonly seed: string;
+  private readonly optimizer: Optimizer;
+  private readonly negative: NegativePhase | null;
+  private readonly statistics: StatisticsAccumulator;
+  private readonly grad: RbmGradient;
+  private readonly offsets: { visible: Float64Array; hidden: Float64Array } | null;
+  private readonly batch: Float64Array;
+  private readonly activationSum: Float64Array;
+  private readonly metrics: readonly Metric[];
+  private readonly callbacks: readonly EpochCallback[];
+  private readonly dataFingerprint: DataFingerprint;
+  private stopRequested = false;
+
+  /**
+   * @param rbm trained in place
+   * @param data training rows, rows x N row-major
+   */
+  constructor(
+    readonly rbm: RBM,
+    readonly data: Float64Array,
+    readonly rows: number,
+    options: TrainerOptions,
+    resumeFrom?: TrainerState,
+  ) {
+    const n = rbm.numVisible;
+    positiveInteger('rows', rows);
+    if (data.length !== rows * n) throw new RangeError(`training data has ${data.length} values, expected ${rows} rows x ${n} visible units`);
+    this.config = resumeFrom?.config ?? resolveTrainerConfig(options);
+    const config = this.config;
+    this.dataFingerprint = fingerprint(data, rows, n);
+    if (resumeFrom !== undefined) {
+      const f = resumeFrom.data;
+      if (f.rows !== rows || f.cols !== n || f.checksum !== this.dataFingerprint.checksum) {
+        throw new RangeError(
+          `the checkpoint was trained on other data (${f.rows} x ${f.cols}, checksum ${f.checksum}; given ${rows} x ${n}, checksum ${this.dataFingerprint.checksum})`,
+        );
+      }
+    }
+    if (config.centering !== null) {
+      for (const layer of [rbm.visible, rbm.hidden]) {
+        if (!('bias' in layer.params)) throw new RangeError(`centering needs a "bias" parameter in both layers; ${layer.type} units have ${Object.keys(layer.params).join(', ')}`);
+      }
+    }
+    if (config.method === 'exact') {
+      // fail now, not at the first minibatch, when the model cannot be enumerated
+      enumerationSide(rbm, options.enumeration);
+    }
+    this.seed = resumeFrom?.seed ?? options.rng.seed;
+    this.rng = resumeFrom !== undefined ? restoreRng(resumeFrom.rng) : options.rng.split('train');
+    this.epoch = resumeFrom?.epoch ?? 0;
+    if (resumeFrom !== undefined) this.history.push(...resumeFrom.history);
+    const params = parameterArrays(rbm);
+    this.optimizer = createOptimizer(config.optimizer, params.map((p) => p.values.length), resumeFrom?.optimizer);
+    const backend = options.backend ?? cpuBackend;
+    this.statistics = new StatisticsAccumulator(rbm, backend);
+    this.grad = zeroGradient(rbm);
+    this.negative =
+      config.method === 'exact'
+        ? null
+        : createNegativePhase(rbm, config.method, {
+            k: config.k,
+            chains: config.chains,
+            betas: config.betas ?? undefined,
+            rng: this.rng,
+            backend,
+            state: resumeFrom?.chains ?? undefined,
+          });
+    this.enumeration = options.enumeration;
+    this.batch = new Float64Array(config.batchSize * n);
+    this.activationSum = new Float64Array(rbm.numHidden);
+    if (config.centering !== null) {
+      this.offsets = resumeFrom?.offsets
+        ? { visible: Float64Array.from(resumeFrom.offsets.visible), hidden: Float64Array.from(resumeFrom.offsets.hidden) }
+        : initialOffsets(rbm, data, rows);
+    } else {
+      this.offsets = null;
+    }
+    this.metrics = options.metrics ?? [];
+    this.callbacks = options.callbacks ?? [];
+    this.heldout = options.heldout;
+  }
+
+  private readonly enumeration: EnumerationOptions | undefined;
+  private readonly heldout: { readonly data: Float64Array; readonly rows: number } | undefined;
+
+  /** Continues a run from a checkpoint's trainer state; `rbm` is the checkpoint's model. */
+  static resume(rbm: RBM, data: Float64Array, rows: number, state: TrainerState, options: Omit<TrainerOptions, 'method' | 'learningRate' | 'rng'> = {}): Trainer {
+    const config = state.config;
+    return new Trainer(rbm, data, rows, { ...options, method: config.method, learningRate: config.learningRate, rng: createRng(state.seed) }, state);
+  }
+
+  /** Asks the trainer to stop after the current epoch (for callbacks: early stopping). */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /**
+   * The training run as a stream: trains epoch after epoch until `total` epochs are completed
+   * (counting those before a resume) or stop() is called, yielding each epoch's record after
+   * the callbacks have seen it.
+   */
+  *epochs(total: number): Generator<EpochRecord, void, undefined> {
+    positiveInteger('total epochs', total);
+    this.stopRequested = false;
+    while (this.epoch < total && !this.stopRequested) {
+      const record = this.trainEpoch();
+      this.history.push(record);
+      for (const callback of this.callbacks) callback(record, this);
+      yield record;
+    }
+  }
+
+  /** Trains up to `total` epochs; returns the records of this call's epochs. */
+  train(total: number): EpochRecord[] {
+    return Array.from(this.epochs(total));
+  }
+
+  /** Evaluates the configured metrics on the current model (streams derived from seed and epoch). */
+  evaluateMetrics(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const metric of this.metrics) {
+      out[metric.name] = metric.evaluate(this.rbm, {
+        epoch: this.epoch,
+        data: this.data,
+        rows: this.rows,
+        heldout: this.heldout,
+        rng: createRng(`${this.seed}/metrics/epoch-${this.epoch}/${metric.name}`),
+      });
+    }
+    return out;
+  }
+
+  /** Everything besides the model that a resumed run needs (copied). */
+  state(): TrainerState {
+    return {
+      config: this.config,
+      epoch: this.epoch,
+      seed: this.seed,
+      rng: this.rng.getState(),
+      optimizer: this.optimizer.getState(),
+      chains: this.negative?.getState() ?? null,
+      offsets: this.offsets ? { visible: Float64Array.from(this.offsets.visible), hidden: Float64Array.from(this.offsets.hidden) } : null,
+      data: this.dataFingerprint,
+      history: this.history.slice(),
+    };
+  }
+
+  private trainEpoch(): EpochRecord {
+    const { rows, rbm, config } = this;
+    const n = rbm.numVisible;
+    const lr = learningRate(config.learningRate, this.epoch);
+    const order = permutation(rows, this.rng);
+    const started = process.hrtime.bigint();
+    let minibatch = 0;
+    for (let start = 0; start < rows; start += config.batchSize) {
+      const size = Math.min(config.batchSize, rows - start);
+      for (let r = 0; r < size; r++) {
+        const row = order[start + r];
+        this.batch.set(this.data.subarray(row * n, (row + 1) * n), r * n);
+      }
+      minibatch++;
+      this.update(size, lr, minibatch);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.epoch++;
+    const metrics = this.evaluateMetrics();
+    const record: EpochRecord = { epoch: this.epoch, learningRate: lr, seconds, samplesPerSecond: rows / seconds, metrics };
+    const rates = (this.negative as { swapRates?: number[] } | null)?.swapRates;
+    return config.method === 'pt' && rates ? { ...record, swapRates: rates } : record;
+  }
+
+  /** One gradient step on the minibatch in this.batch (its first `size` rows). */
+  private update(size: number, lr: number, minibatch: number): void {
+    const { rbm, config } = this;
+    const n = rbm.numVisible;
+    const m = rbm.numHidden;
+    const batch = this.batch.subarray(0, size * n);
+    let grad = this.grad;
+    const act = this.activationSum;
+    act.fill(0);
+    if (this.negative === null) {
+      grad = exactGradient(rbm, batch, size, this.enumeration).gradient;
+      if (this.offsets !== null) {
+        const means = rbm.hiddenMean(batch, size);
+        for (let b = 0; b < size; b++) for (let mu = 0; mu < m; mu++) act[mu] += means[b * m + mu];
+      }
+    } else {
+      clearGradient(grad);
+      this.statistics.add(batch, size, 1 / size, grad, act);
+      let model: { states: FloatArray; count: number };
+      try {
+        model = this.negative.run(batch, size);
+      } catch (err) {
+        // finite parameters whose conditionals overflow (e^x of a poisson unit past 709.78):
+        // the samplers refuse a non-finite mean, which is divergence, not a bug
+        if (err instanceof RangeError && /finite|Infinity|NaN/.test(err.message)) {
+          throw new DivergenceError(this.epoch + 1, minibatch, `the model's conditional distributions overflow (${err.message})`);
+        }
+        throw err;
+      }
+      this.statistics.add(model.states, model.count, -1 / model.count, grad);
+    }
+    const w = rbm.weights;
+    const gW = grad.weights;
+    if (config.l2 > 0 || config.l1 > 0) {
+      const { l1, l2 } = config;
+      for (let k = 0; k < w.length; k++) gW[k] -= l2 * w[k] + l1 * Math.sign(w[k]);
+    }
+    const offsets = this.offsets;
+    if (offsets !== null) {
+      // centered weight gradient: g_W - mu g_h^T - g_v lambda^T
+      const gv = grad.visible.bias;
+      const gh = grad.hidden.bias;
+      for (let i = 0; i < n; i++) {
+        const row = i * m;
+        const mui = offsets.visible[i];
+        const gvi = gv[i];
+        for (let mu = 0; mu < m; mu++) gW[row + mu] -= mui * gh[mu] + gvi * offsets.hidden[mu];
+      }
+    }
+    const steps = gradientArrays(grad);
+    this.optimizer.step(steps.map((s) => s.values), lr);
+    if (offsets !== null) {
+      // back to the stored biases: d_b -= d_W lambda, d_c -= d_W^T mu
+      const db = grad.visible.bias;
+      const dc = grad.hidden.bias;
+      for (let i = 0; i < n; i++) {
+        const row = i * m;
+        let s = 0;
+        for (let mu = 0; mu < m; mu++) {
+          s += gW[row + mu] * offsets.hidden[mu];
+          dc[mu] -= gW[row + mu] * offsets.visible[i];
+        }
+        db[i] -= s;
+      }
+    }
+    const params = parameterArrays(rbm);
+    // a step with a NaN or an infinity leaves the model as it was and stops the run
+    for (const { name, values } of steps) {
+      let check = 0;
+      for (let k = 0; k < values.length; k++) check += values[k] - values[k]; // NaN iff some entry is not finite
+      if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `the step for ${name} is not finite`);
+    }
+    for (let p = 0; p < params.length; p++) {
+      const target = params[p].values;
+      const d = steps[p].values;
+      let check = 0;
+      for (let k = 0; k < target.length; k++) {
+        const x = target[k] + d[k];
+        target[k] = x;
+        check += x - x;
+      }
+      if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `${params[p].name} overflowed`);
+      if (PRECISION_PARAM.test(params[p].name.split('.')[1] ?? '')) {
+        for (let k = 0; k < target.length; k++) if (target[k] < config.minPrecision) target[k] = config.minPrecision;
+      }
+    }
+    if (offsets !== null && config.centering !== null) {
+      const rate = config.centering.hiddenRate;
+      for (let mu = 0; mu < m; mu++) offsets.hidden[mu] = (1 - rate) * offsets.hidden[mu] + (rate * act[mu]) / size;
+    }
+  }
+}
+
+/** Centering offsets at the start: mu = data mean of v, lambda = data mean of Gamma'(I(v)). */
+function initialOffsets(rbm: RBM, data: Float64Array, rows: number): { visible: Float64Array; hidden: Float64Array } {
+  const n = rbm.numVisible;
+  const m = rbm.numHidden;
+  const visible = new Float64Array(n);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) visible[i] += data[r * n + i] / rows;
+  const hidden = new Float64Array(m);
+  const chunk = 256;
+  for (let start = 0; start < rows; start += chunk) {
+    const size = Math.min(chunk, rows - start);
+    const means = rbm.hiddenMean(data.subarray(start * n, (start + size) * n), size);
+    for (let b = 0; b < size; b++) for (let mu = 0; mu < m; mu++) hidden[mu] += means[b * m + mu] / rows;
+  }
+  return { visible, hidden };
+}
+
+/** A uniformly random permutation of 0..n-1 (Fisher-Yates from the stream). */
+export function permutation(n: number, rng: Rng): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let k = 0; k < n; k++) out[k] = k;
+  for (let k = n - 1; k > 0; k--) {
+    const j = rng.int(k + 1);
+    const t = out[k];
+    out[k] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
