@@ -17,6 +17,7 @@ export * from './models/convert';
 export * from './sampling';
 export * from './exact/enumerate';
 export * from './evaluation';
+export * from './exact/couplings';
 export * from './io/model-file';
 export * from './io/atomic';
 export * from './data/bars-and-stripes';
