@@ -17,3 +17,4 @@ export {
   type VisibleMoments,
 } from './statistics';
 export { demoModel, runDemo, DEMO_SAMPLERS, type DemoOptions, type DemoResult, type DemoSampler, type DemoStatistics } from './demo';
+export * from './data';

@@ -377,7 +377,7 @@ describe('bad input: exit code, one stderr line naming the culprit, no stack, no
   const sample = (...extra: string[]) => ['sample', good(), '--out', file('bad.csv'), ...extra];
   cases.push(
     ['logz: no model argument', () => ['logz', '--json'], ['model file']],
-    ['logz: --method ais', () => ['logz', good(), '--method', 'ais'], ['logz: --method ais is not available yet']],
+    ['logz: --method ais --steps 0', () => ['logz', good(), '--method', 'ais', '--steps', '0'], ['--steps', 'positive integer', '"0"']],
     ['logz: unknown --method', () => ['logz', good(), '--method', 'magic'], ['--method', '"magic"', 'exact']],
     ['logz: unknown flag', () => ['logz', good(), '--jsn'], ['unknown argument --jsn']],
     ['logz: too large to enumerate', () => ['logz', large(), '--json'], ['large.json', 'at most 24 units']],
@@ -403,7 +403,7 @@ describe('bad input: exit code, one stderr line naming the culprit, no stack, no
     ['demo: --seed x', () => ['demo', '--out', file('bad-demo'), '--seed', 'x'], ['--seed', '"x"']],
     ['demo: unknown flag', () => ['demo', '--out', file('bad-demo'), '--model', 'x'], ['model']],
     ['no command', () => [], ['no command given']],
-    ['unknown command', () => ['train'], ['unknown command "train"']],
+    ['unknown command', () => ['fit'], ['unknown command "fit"']],
   );
 
   for (const [name, argv, expected] of cases) {

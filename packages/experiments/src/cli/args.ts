@@ -45,6 +45,24 @@ export function seed(flag: string, value: Raw): number {
   return integer(flag, value, 0, `an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
 }
 
+/** A finite decimal number (no hex, no "Infinity"), checked against a bound. */
+function decimal(flag: string, value: Raw, ok: (x: number) => boolean, what: string): number {
+  const s = text(flag, value).trim();
+  const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : NaN;
+  if (!(Number.isFinite(x) && ok(x))) throw new CliError(`--${flag} must be ${what}, got ${JSON.stringify(s)}`);
+  return x;
+}
+
+/** A number > 0 (--lr). */
+export function positiveNumber(flag: string, value: Raw): number {
+  return decimal(flag, value, (x) => x > 0, 'a positive number');
+}
+
+/** A number >= 0 (--l2). */
+export function nonNegativeNumber(flag: string, value: Raw): number {
+  return decimal(flag, value, (x) => x >= 0, 'a non-negative number');
+}
+
 /** A non-empty path. */
 export function filePath(flag: string, value: Raw): string {
   const s = text(flag, value);

@@ -7,6 +7,8 @@ export interface Io {
   stdout(text: string): void;
   /** Writes text to standard error as given. */
   stderr(text: string): void;
+  /** True when stderr is a terminal: progress is drawn as a bar there, and as plain lines otherwise. */
+  readonly isTTY?: boolean;
 }
 
 /** Parsed flags, as yargs gives them (values unvalidated: commands validate with ./args). */

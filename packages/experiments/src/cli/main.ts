@@ -10,16 +10,19 @@
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import type { Args, Command, Io } from './command';
+import { couplingsCommand } from './commands/couplings';
 import { demoCommand } from './commands/demo';
+import { evalCommand } from './commands/eval';
+import { trainCommand } from './commands/train';
 import { logzCommand } from './commands/logz';
 import { sampleCommand } from './commands/sample';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './errors';
 
 /** The commands, in the order `rbmlab --help` lists them. */
-export const COMMANDS: readonly Command[] = [logzCommand, sampleCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, evalCommand, logzCommand, sampleCommand, couplingsCommand, demoCommand];
 
 /** Errors raised by core for input the user can fix (a bad model file, a model too large to enumerate). */
-const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError']);
+const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError']);
 
 function packageVersion(): string {
   try {
@@ -130,4 +133,5 @@ function report(err: unknown, prefix: string, io: Io): number {
 const processIo: Io = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  isTTY: process.stderr.isTTY === true,
 };

@@ -5,14 +5,16 @@
  * run S sweeps; the C final visible states are written as CSV rows (header v0,...,v{N-1}).
  * Samplers: gibbs (block Gibbs, needs a conditional sampler in both layers), heatbath (single
  * site on the visible marginal, any hidden unit), exact (independent draws by enumeration).
- * Default: gibbs where both layers can be sampled, otherwise heatbath.
+ * Default: gibbs where both layers can be sampled, otherwise heatbath. Dense (rbmlab.dense/1) and
+ * higher-order (rbmlab.hobm/1) models have no hidden layer: heatbath (default) or exact.
  */
-import { createRng, defaultSampler, enumerationSide, loadRbm, sampleVisibleStates, SAMPLER_NAMES, type RBM, type SamplerName } from '@rbmlab/core';
+import { createRng, defaultSampler, enumerationSide, loadModelFile, sampleVisibleStates, SAMPLER_NAMES, type RBM, type SamplerName } from '@rbmlab/core';
 import { statesToCsv } from '../../csv';
 import { choice, filePath, modelPath, nonNegativeInteger, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_OK } from '../errors';
+import { higherOrderSample } from './higher-order';
 import { asInputError, writeOutput } from './shared';
 
 /**
@@ -54,7 +56,7 @@ export const sampleCommand: Command = {
   describe: 'Sample visible states of a model file into a CSV file',
   builder: (y) =>
     y
-      .positional('model', { describe: 'model file (format rbmlab.rbm/1)', type: 'string' })
+      .positional('model', { describe: 'model file (format rbmlab.rbm/1, rbmlab.dense/1 or rbmlab.hobm/1)', type: 'string' })
       .option('out', { describe: 'CSV file to write (header v0,...; one row per chain)', demandOption: true, requiresArg: true })
       .option('chains', { describe: 'number of independent chains (rows written), a positive integer', default: DEFAULTS.sample.chains, requiresArg: true })
       .option('sweeps', { describe: 'sweeps of each chain from its random start, an integer >= 0', default: DEFAULTS.sample.sweeps, requiresArg: true })
@@ -72,7 +74,9 @@ export const sampleCommand: Command = {
     const sweeps = nonNegativeInteger('sweeps', args.sweeps);
     const seedValue = seed('seed', args.seed);
     const requested = args.sampler === undefined ? undefined : choice('sampler', args.sampler, SAMPLER_NAMES);
-    const rbm = loadRbm(file);
+    const loaded = loadModelFile(file);
+    if (loaded.kind !== 'rbm') return higherOrderSample(loaded, { file, out, chains, sweeps, seed: seedValue, sampler: requested }, io);
+    const rbm = loaded.model;
     const sampler: SamplerName = requested ?? defaultSampler(rbm);
     checkSampler(rbm, sampler, file);
     const states = sampleVisibleStates(rbm, { chains, sweeps, rng: createRng(seedValue), sampler });

@@ -1,0 +1,255 @@
+/**
+ * rbmlab train --data FILE.csv --size M --out MODEL.json [--visible TYPE] [--hidden TYPE]
+ *   [--method exact|cd|pcd|pt] [--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam]
+ *   [--seed K] [--k K] [--chains C] [--l1 X] [--l2 X] [--centering] [--replicas R]
+ *   [--metric NAME] [--checkpoint DIR [--resume]]
+ *
+ * Trains an RBM on CSV rows of visible values and writes it as an rbmlab.rbm/1 file.
+ *
+ * - Start: weights Normal(0, 0.01^2) from the stream "<seed>/init"; visible biases from the data
+ *   (bernoulli: log(p / (1 - p)), spin: atanh(mean), with p clipped to [0.001, 0.999]; gaussian:
+ *   the mean); hidden parameters at their type's defaults.
+ * - --epochs is the total: with --resume, training continues from the checkpoint's epoch up to it.
+ * - --checkpoint DIR writes DIR/checkpoint.json (rbmlab.checkpoint/1) after every epoch, atomically.
+ *   --resume continues from it; the other flags must match the checkpoint's (else one line says
+ *   which differ), and the result is bit-identical to an uninterrupted run.
+ * - Divergence (a NaN or infinite step) stops with one line naming the epoch; the checkpoint of
+ *   the last good epoch stays, and no model file is written.
+ * - Progress: a bar on a terminal, plain lines otherwise (epoch, samples/s, the metric). The
+ *   metric defaults to the exact log-likelihood where the model can be enumerated (<= 20 binary
+ *   units on one side), else the reconstruction error.
+ */
+import * as fs from 'fs';
+import * as nodePath from 'path';
+import {
+  createLayer,
+  createRng,
+  DivergenceError,
+  enumerationSide,
+  loadCheckpoint,
+  metricByName,
+  METRIC_NAMES,
+  normal,
+  OPTIMIZER_KINDS,
+  RBM,
+  resolveTrainerConfig,
+  saveCheckpoint,
+  saveRbm,
+  Trainer,
+  TRAINING_METHODS,
+  VISIBLE_UNIT_TYPES,
+  HIDDEN_UNIT_TYPES,
+  type Dataset,
+  type Metric,
+  type OptimizerKind,
+  type TrainerOptions,
+  type TrainingMethod,
+  type UnitLayer,
+} from '@rbmlab/core';
+import { checkDataForLayer, readDataCsv } from '../../data/csv';
+import { choice, filePath, nonNegativeNumber, positiveInteger, positiveNumber, seed } from '../args';
+import type { Args, Command, Io } from '../command';
+import { DEFAULTS } from '../defaults';
+import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { createProgress } from '../progress';
+
+const D = DEFAULTS.train;
+export const CHECKPOINT_FILE = 'checkpoint.json';
+
+export const trainCommand: Command = {
+  name: 'train',
+  command: 'train',
+  usage:
+    'rbmlab train --data FILE.csv --size M --out MODEL.json [--visible TYPE] [--hidden TYPE] [--method exact|cd|pcd|pt] ' +
+    '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--checkpoint DIR [--resume]]',
+  describe: 'Train an RBM on CSV data and write the model file',
+  builder: (y) =>
+    y
+      .option('data', { describe: 'CSV file of visible values, one row per sample (a header line is allowed)', demandOption: true, requiresArg: true })
+      .option('size', { describe: 'number of hidden units M, a positive integer', demandOption: true, requiresArg: true })
+      .option('out', { describe: 'model file to write (rbmlab.rbm/1)', demandOption: true, requiresArg: true })
+      .option('visible', { describe: `visible unit type (${VISIBLE_UNIT_TYPES.join(', ')})`, default: D.visible, requiresArg: true })
+      .option('hidden', { describe: `hidden unit type (${HIDDEN_UNIT_TYPES.join(', ')})`, default: D.hidden, requiresArg: true })
+      .option('method', { describe: `gradient: ${TRAINING_METHODS.join(', ')} (exact enumerates; cd = CD-k; pcd persistent chains; pt parallel tempering)`, default: D.method, requiresArg: true })
+      .option('epochs', { describe: 'total epochs (with --resume: continue up to this many)', default: D.epochs, requiresArg: true })
+      .option('batch', { describe: 'minibatch size', default: D.batch, requiresArg: true })
+      .option('lr', { describe: 'learning rate (constant)', default: D.lr, requiresArg: true })
+      .option('optimizer', { describe: OPTIMIZER_KINDS.join(', '), default: D.optimizer, requiresArg: true })
+      .option('seed', { describe: 'seed of every random stream (initial weights, minibatch order, chains), an integer >= 0', default: D.seed, requiresArg: true })
+      .option('k', { describe: 'sweeps per update (cd, pcd, pt)', default: D.k, requiresArg: true })
+      .option('chains', { describe: 'persistent chains per replica (pcd, pt); default: the batch size', requiresArg: true })
+      .option('l1', { describe: 'L1 penalty on the weights', default: D.l1, requiresArg: true })
+      .option('l2', { describe: 'L2 penalty on the weights', default: D.l2, requiresArg: true })
+      .option('centering', { describe: 'centered gradient (Melchior et al. 2016)', type: 'boolean', default: false })
+      .option('replicas', { describe: 'pt: replicas, inverse temperatures evenly spaced from 1 to 0', default: D.replicas, requiresArg: true })
+      .option('metric', { describe: `metric shown each epoch (${METRIC_NAMES.join(', ')}); default loglik where enumerable, else recon`, requiresArg: true })
+      .option('checkpoint', { describe: `directory for ${CHECKPOINT_FILE}, written after every epoch`, requiresArg: true })
+      .option('resume', { describe: 'continue from the checkpoint in --checkpoint DIR', type: 'boolean', default: false }),
+
+  async run(args: Args, io: Io): Promise<number> {
+    // every flag is checked before any work
+    const dataFile = filePath('data', args.data);
+    const size = positiveInteger('size', args.size);
+    const out = filePath('out', args.out);
+    const visibleType = choice('visible', args.visible, VISIBLE_UNIT_TYPES);
+    const hiddenType = choice('hidden', args.hidden, HIDDEN_UNIT_TYPES);
+    const method = choice('method', args.method, TRAINING_METHODS) as TrainingMethod;
+    const epochs = positiveInteger('epochs', args.epochs);
+    const batch = positiveInteger('batch', args.batch);
+    const lr = positiveNumber('lr', args.lr);
+    const optimizer = choice('optimizer', args.optimizer, OPTIMIZER_KINDS) as OptimizerKind;
+    const seedValue = seed('seed', args.seed);
+    const k = positiveInteger('k', args.k);
+    const chains = args.chains === undefined ? batch : positiveInteger('chains', args.chains);
+    const l1 = nonNegativeNumber('l1', args.l1);
+    const l2 = nonNegativeNumber('l2', args.l2);
+    const replicas = positiveInteger('replicas', args.replicas);
+    if (method === 'pt' && replicas < 2) throw new CliError(`--replicas must be at least 2 for parallel tempering, got ${replicas}`);
+    const metricName = args.metric === undefined ? undefined : choice('metric', args.metric, METRIC_NAMES);
+    const checkpointDir = args.checkpoint === undefined ? undefined : filePath('checkpoint', args.checkpoint);
+    if (args.resume === true && checkpointDir === undefined) throw new CliError('--resume needs --checkpoint DIR (the directory the run was checkpointed to)');
+
+    const dataset = readDataCsv(dataFile);
+    const options: Omit<TrainerOptions, 'rng'> = {
+      method,
+      learningRate: lr,
+      k,
+      chains,
+      batchSize: batch,
+      optimizer: { kind: optimizer },
+      l1,
+      l2,
+      centering: args.centering === true,
+      betas: method === 'pt' ? replicas : undefined,
+    };
+    let config;
+    try {
+      config = resolveTrainerConfig(options);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+
+    let rbm: RBM;
+    let trainer: Trainer;
+    const checkpointFile = checkpointDir === undefined ? undefined : nodePath.join(checkpointDir, CHECKPOINT_FILE);
+    if (args.resume === true) {
+      if (!fs.existsSync(checkpointFile as string)) throw new CliError(`--resume: no checkpoint to resume in ${checkpointDir} (${checkpointFile} not found)`);
+      const loaded = loadCheckpoint(checkpointFile as string);
+      rbm = loaded.rbm;
+      const differences = compare(
+        { visible: visibleType, hidden: hiddenType, size, seed: String(seedValue), ...configFields(config) },
+        { visible: rbm.visible.type, hidden: rbm.hidden.type, size: rbm.numHidden, seed: loaded.state.seed, ...configFields(loaded.state.config) },
+      );
+      if (differences.length > 0) {
+        throw new CliError(`--resume: the flags differ from the checkpoint's run (${differences.join('; ')}); give the same flags as the run that wrote ${checkpointFile}`);
+      }
+      checkDataForLayer(dataset, rbm.visible, dataFile);
+      const metrics = chooseMetrics(rbm, metricName);
+      try {
+        trainer = Trainer.resume(rbm, dataset.data, dataset.rows, loaded.state, { metrics });
+      } catch (err) {
+        throw new CliError(`--resume: ${checkpointFile}: ${(err as Error).message}`);
+      }
+    } else {
+      const visible = createLayer(visibleType, dataset.cols, undefined, 'visible');
+      checkDataForLayer(dataset, visible, dataFile);
+      const root = createRng(seedValue);
+      rbm = initialModel(visibleType, createLayer(hiddenType, size), dataset, root.split('init'));
+      const metrics = chooseMetrics(rbm, metricName);
+      try {
+        trainer = new Trainer(rbm, dataset.data, dataset.rows, { ...options, rng: root, metrics });
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+    }
+
+    if (checkpointDir !== undefined) {
+      try {
+        fs.mkdirSync(checkpointDir, { recursive: true });
+      } catch (err) {
+        throw new CliError(`--checkpoint ${checkpointDir}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+    }
+    const startEpoch = trainer.epoch;
+    const progress = createProgress(io, 'rbmlab train', 'epoch', epochs, startEpoch);
+    try {
+      for (const record of trainer.epochs(Math.max(epochs, startEpoch))) {
+        if (checkpointFile !== undefined) saveCheckpoint(checkpointFile, rbm, trainer.state());
+        const fields: Record<string, string> = { 'samples/s': record.samplesPerSecond.toFixed(0) };
+        for (const [name, value] of Object.entries(record.metrics)) fields[name] = value.toPrecision(6);
+        progress.update(record.epoch, fields);
+      }
+    } catch (err) {
+      if (err instanceof DivergenceError) {
+        const kept = checkpointFile !== undefined && trainer.epoch > 0 ? `; ${checkpointFile} keeps epoch ${trainer.epoch}, the last good one` : '';
+        throw new CliError(`${err.message}${kept}`, EXIT_FAILURE);
+      }
+      throw err;
+    } finally {
+      progress.stop();
+    }
+    writeModel(out, rbm);
+    const done = startEpoch >= epochs ? `the checkpoint already had ${startEpoch} epochs` : `${epochs - startEpoch} epochs of ${method}`;
+    io.stdout(`wrote ${out} (${rbm.numVisible} ${rbm.visible.type} x ${rbm.numHidden} ${rbm.hidden.type}; ${done}; epoch ${trainer.epoch})\n`);
+    return EXIT_OK;
+  },
+};
+
+/** Writes the model file atomically, creating its directory; ModelFileError (one line) on failure. */
+function writeModel(out: string, rbm: RBM): void {
+  try {
+    fs.mkdirSync(nodePath.dirname(nodePath.resolve(out)), { recursive: true });
+  } catch (err) {
+    throw new CliError(`--out ${out}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  saveRbm(out, rbm);
+}
+
+/** The fields of a trainer config compared on --resume, as printable text. */
+function configFields(config: ReturnType<typeof resolveTrainerConfig>): Record<string, string> {
+  return {
+    method: config.method,
+    k: String(config.k),
+    chains: String(config.chains),
+    batch: String(config.batchSize),
+    lr: config.learningRate.kind === 'constant' ? String(config.learningRate.lr) : JSON.stringify(config.learningRate),
+    optimizer: JSON.stringify(config.optimizer),
+    l1: String(config.l1),
+    l2: String(config.l2),
+    centering: JSON.stringify(config.centering),
+    replicas: JSON.stringify(config.betas),
+  };
+}
+
+function compare(flags: Record<string, string | number>, saved: Record<string, string | number>): string[] {
+  return Object.keys(flags)
+    .filter((key) => String(flags[key]) !== String(saved[key]))
+    .map((key) => `--${key}: ${flags[key]} here, ${saved[key]} in the checkpoint`);
+}
+
+/** The metric shown per epoch: the exact log-likelihood where cheap, else the reconstruction error. */
+function chooseMetrics(rbm: RBM, name: string | undefined): Metric[] {
+  if (name !== undefined) return [metricByName(name)];
+  try {
+    enumerationSide(rbm, { maxUnits: 20 });
+    return [metricByName('loglik')];
+  } catch {
+    return [metricByName('recon')];
+  }
+}
+
+/** Small random weights and visible biases matched to the data (see the module comment). */
+function initialModel(visibleType: string, hidden: UnitLayer, data: Dataset, rng: ReturnType<typeof createRng>): RBM {
+  const n = data.cols;
+  const mean = new Float64Array(n);
+  for (let r = 0; r < data.rows; r++) for (let i = 0; i < n; i++) mean[i] += data.data[r * n + i] / data.rows;
+  const bias = Array.from(mean, (m) => {
+    if (visibleType === 'gaussian') return m;
+    const p = Math.min(0.999, Math.max(0.001, visibleType === 'spin' ? (m + 1) / 2 : m));
+    return visibleType === 'spin' ? 0.5 * Math.log(p / (1 - p)) : Math.log(p / (1 - p));
+  });
+  const visible = createLayer(visibleType, n, { bias }, 'visible');
+  const weights = new Float64Array(n * hidden.size);
+  for (let k = 0; k < weights.length; k++) weights[k] = D.initScale * normal(rng);
+  return new RBM(visible, hidden, weights);
+}
