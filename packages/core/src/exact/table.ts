@@ -74,3 +74,36 @@ export function sampleFromLogWeights(
   }
   return out;
 }
+
+/**
+ * The exact oracles of a model over N binary units whose unnormalized log-probabilities
+ * log w(s) = -beta E(s) can be tabulated for all 2^N states (dense memories, explicit p-body
+ * machines): subclasses give `logWeights`, indexed as stateFromIndex with `support`.
+ */
+export abstract class TabulatedModel {
+  abstract readonly size: number;
+  abstract readonly support: readonly number[];
+
+  /** log w(s) for all 2^N states (N <= maxUnits). */
+  abstract logWeights(options?: TableEnumerationOptions): Float64Array;
+
+  /** Exact log Z = log sum_s w(s), by enumerating the 2^N states. */
+  exactLogZ(options: TableEnumerationOptions = {}): number {
+    return tableLogZ(this.logWeights(options));
+  }
+
+  /** log P(s) for all 2^N states, indexed as stateFromIndex with this.support. */
+  logProbabilities(options: TableEnumerationOptions = {}): Float64Array {
+    return normalizeLogWeights(this.logWeights(options));
+  }
+
+  /** P(s) for all 2^N states. */
+  probabilities(options: TableEnumerationOptions = {}): Float64Array {
+    return this.logProbabilities(options).map(Math.exp);
+  }
+
+  /** `count` independent exact draws (count x N), by enumeration. */
+  exactSample(count: number, rng: Rng, options: TableEnumerationOptions = {}): Float64Array {
+    return sampleFromLogWeights(this.logWeights(options), this.size, this.support, count, rng);
+  }
+}

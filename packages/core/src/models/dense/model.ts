@@ -5,7 +5,7 @@
  * Shapes: N spins (`size`), P patterns stored row by row (pattern mu = patterns[mu N .. mu N + N),
  * values +-1), batches of states chains x N row-major with values +-1.
  */
-import { checkTableSize, normalizeLogWeights, sampleFromLogWeights, tableLogZ, type TableEnumerationOptions } from '../../exact/table';
+import { checkTableSize, TabulatedModel, type TableEnumerationOptions } from '../../exact/table';
 import type { Rng } from '../../random/rng';
 import { checkDenseEnergy, patternEnergyTable, type DenseEnergy, type FieldFailure } from './energy';
 
@@ -43,7 +43,7 @@ function rangeFailure(what: string): FieldFailure {
   };
 }
 
-export class DenseAssociativeMemory {
+export class DenseAssociativeMemory extends TabulatedModel {
   /** Number of spins N. */
   readonly size: number;
   /** Number of patterns P. */
@@ -58,6 +58,7 @@ export class DenseAssociativeMemory {
   private readonly patternTable: Float64Array;
 
   constructor(options: DenseAssociativeMemoryOptions) {
+    super();
     const fail = rangeFailure('DenseAssociativeMemory');
     const n = checkPatterns(options.patterns, fail);
     const energy = options.energy;
@@ -172,25 +173,6 @@ export class DenseAssociativeMemory {
     return out;
   }
 
-  /** Exact log Z = log sum_sigma exp(-beta E(sigma)), by enumerating the 2^N states (N <= maxUnits). */
-  exactLogZ(options: TableEnumerationOptions = {}): number {
-    return tableLogZ(this.logWeights(options));
-  }
-
-  /** log P(sigma) for all 2^N states, indexed as stateFromIndex with SPIN_SUPPORT. */
-  logProbabilities(options: TableEnumerationOptions = {}): Float64Array {
-    return normalizeLogWeights(this.logWeights(options));
-  }
-
-  /** P(sigma) for all 2^N states. */
-  probabilities(options: TableEnumerationOptions = {}): Float64Array {
-    return this.logProbabilities(options).map(Math.exp);
-  }
-
-  /** `count` independent exact draws (count x N, values +-1), by enumeration. */
-  exactSample(count: number, rng: Rng, options: TableEnumerationOptions = {}): Float64Array {
-    return sampleFromLogWeights(this.logWeights(options), this.size, SPIN_SUPPORT, count, rng);
-  }
 }
 
 function checkStates(states: ArrayLike<number>, batch: number, n: number): void {

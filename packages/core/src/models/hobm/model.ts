@@ -23,7 +23,7 @@
  *     (c_u, c_{u + 2^k}) -> (c_u - c_{u + 2^k}, c_u + c_{u + 2^k}) for each bit k;
  *   bernoulli (unit k is bit k): the subset-sum (zeta) butterfly c_{u + 2^k} += c_u.
  */
-import { checkTableSize, normalizeLogWeights, sampleFromLogWeights, tableLogZ, type TableEnumerationOptions } from '../../exact/table';
+import { checkTableSize, TabulatedModel, type TableEnumerationOptions } from '../../exact/table';
 import { normal } from '../../random/distributions';
 import type { Rng } from '../../random/rng';
 import type { FieldFailure } from '../dense/energy';
@@ -93,7 +93,7 @@ function rangeFailure(what: string): FieldFailure {
   };
 }
 
-export class HigherOrderBoltzmannMachine {
+export class HigherOrderBoltzmannMachine extends TabulatedModel {
   readonly type: BinaryUnitType;
   /** Number of units N. */
   readonly size: number;
@@ -115,6 +115,7 @@ export class HigherOrderBoltzmannMachine {
   readonly siteStart: Int32Array;
 
   constructor(options: HigherOrderBMOptions) {
+    super();
     const fail = rangeFailure('HigherOrderBoltzmannMachine');
     const { type, size } = options;
     if (!BINARY_UNIT_TYPES.includes(type)) fail('type', `must be "spin" or "bernoulli", got ${JSON.stringify(type)}`);
@@ -246,25 +247,6 @@ export class HigherOrderBoltzmannMachine {
     return c;
   }
 
-  /** Exact log Z = log sum_s exp(-beta E(s)), by enumeration (N <= maxUnits). */
-  exactLogZ(options: TableEnumerationOptions = {}): number {
-    return tableLogZ(this.logWeights(options));
-  }
-
-  /** log P(s) for all 2^N states, indexed as stateFromIndex with this.support. */
-  logProbabilities(options: TableEnumerationOptions = {}): Float64Array {
-    return normalizeLogWeights(this.logWeights(options));
-  }
-
-  /** P(s) for all 2^N states. */
-  probabilities(options: TableEnumerationOptions = {}): Float64Array {
-    return this.logProbabilities(options).map(Math.exp);
-  }
-
-  /** `count` independent exact draws (count x N), by enumeration. */
-  exactSample(count: number, rng: Rng, options: TableEnumerationOptions = {}): Float64Array {
-    return sampleFromLogWeights(this.logWeights(options), this.size, this.support, count, rng);
-  }
 }
 
 /** Couplings of one order for randomHigherOrderBM. */
