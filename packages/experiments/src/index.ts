@@ -18,3 +18,4 @@ export {
 } from './statistics';
 export { demoModel, runDemo, DEMO_SAMPLERS, type DemoOptions, type DemoResult, type DemoSampler, type DemoStatistics } from './demo';
 export * from './data';
+export { imageGridPng, type ImageGridOptions, type ImageNormalization } from './images';
