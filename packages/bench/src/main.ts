@@ -12,16 +12,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { BernoulliLayer, BlockGibbs, createRng, exactLogZ, normal, RBM } from '@rbmlab/core';
-
-interface Row {
-  workload: string;
-  tool: string;
-  rbmlab: number;
-  reference: number | null;
-  unit: string;
-  ratio: number | null;
-  note?: string;
-}
+import { denseHeatBathWorkload, enumerationWorkload } from './dense';
+import { aisWorkload, pcdWorkload } from './training';
+import type { Row } from './row';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -132,6 +125,10 @@ function main(): void {
   const workloads: [string, (py: string | null) => Row[]][] = [
     ['logz-20x32', logzWorkload],
     ['gibbs-784x500x256', gibbsWorkload],
+    ['dense-heatbath-1000', (py) => denseHeatBathWorkload(py, quick)],
+    ['enumerate-20', enumerationWorkload],
+    ['pcd1-784x500-b100', (py) => pcdWorkload({ quick, reference: (task, extra) => reference(py, task, extra) })],
+    ['ais-mnist-784x500', () => aisWorkload({ quick })],
   ];
   const results: Row[] = [];
   for (const [name, run] of workloads) {

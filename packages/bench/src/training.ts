@@ -1,0 +1,92 @@
+/**
+ * Training and evaluation workloads at MNIST's shape (784 visible x 500 hidden bernoulli units):
+ *
+ * - pcd1-784x500-b100: one epoch of PCD-1 with the Trainer (minibatch 100, 100 persistent chains,
+ *   SGD at learning rate 0.05) against scikit-learn's BernoulliRBM.fit with the same settings
+ *   (its PCD keeps batch_size = 100 chains; ../shared/anchors/reference_rbm.py `train`). The data
+ *   are the anchor's: rows of i.i.d. Bernoulli(0.2) pixels, 10,000 of them (2,000 with --quick).
+ *   Throughput in training samples per second; ratio = rbmlab / sklearn.
+ * - ais-mnist-784x500: wall time of forward AIS (annealedImportanceSampling, block Gibbs) with
+ *   100 chains x 1000 linear steps (100 steps with --quick) on a 784 x 500 model; no reference.
+ *   The cost per step does not depend on the weights' values, so the model is seeded random
+ *   (W ~ N(0, 0.01^2), visible biases at the base rates of Bernoulli(0.2) rows).
+ */
+import {
+  annealedImportanceSampling,
+  BernoulliLayer,
+  baseRateVisibleBias,
+  bernoulli,
+  cpuBackend,
+  createRng,
+  RBM,
+  Trainer,
+  type Rng,
+} from '@rbmlab/core';
+import type { Row } from './row';
+
+
+export interface TrainingBenchOptions {
+  readonly quick: boolean;
+  /** Runs a task of reference_rbm.py and returns its JSON, or null when the anchors are missing. */
+  readonly reference?: (task: string, extra: string[]) => Record<string, number> | null;
+}
+
+const N = 784;
+const M = 500;
+const PIXEL_ON = 0.2; // bernoulli_data's p in reference_rbm.py
+
+function bernoulliRows(rows: number, rng: Rng): Float64Array {
+  const data = new Float64Array(rows * N);
+  for (let k = 0; k < data.length; k++) data[k] = bernoulli(rng, PIXEL_ON);
+  return data;
+}
+
+/** PCD-1 training throughput beside scikit-learn's BernoulliRBM.fit (see the module comment). */
+export function pcdWorkload(options: TrainingBenchOptions): Row[] {
+  const rows = options.quick ? 2000 : 10000;
+  const batch = 100;
+  const learningRate = 0.05;
+  const rng = createRng('bench/pcd');
+  const data = bernoulliRows(rows, rng.split('data'));
+  const rbm = RBM.random(new BernoulliLayer(N), new BernoulliLayer(M), rng.split('init'), 0.01);
+  const trainer = new Trainer(rbm, data, rows, { method: 'pcd', k: 1, batchSize: batch, chains: batch, learningRate, rng: rng.split('trainer') });
+  const [record] = trainer.train(1);
+  const ref = options.reference?.('train', ['--visible', String(N), '--hidden', String(M), '--batch', String(batch), '--samples', String(rows), '--epochs', '1']) ?? null;
+  const refRate = ref ? ref.samples_per_s : null;
+  return [
+    {
+      workload: 'pcd1-784x500-b100',
+      tool: 'sklearn',
+      rbmlab: record.samplesPerSecond,
+      reference: refRate,
+      unit: 'samples/s',
+      ratio: refRate === null ? null : record.samplesPerSecond / refRate,
+      note: `1 epoch over ${rows} Bernoulli(${PIXEL_ON}) rows, ${batch} chains, sgd lr ${learningRate}; rbmlab Trainer float64, ${cpuBackend.name} backend`,
+    },
+  ];
+}
+
+/** Forward AIS wall time at 784 x 500 (see the module comment). */
+export function aisWorkload(options: TrainingBenchOptions): Row[] {
+  const chains = 100;
+  const steps = options.quick ? 100 : 1000;
+  const rng = createRng('bench/ais');
+  const data = bernoulliRows(1000, rng.split('data'));
+  const rbm = RBM.random(new BernoulliLayer(N), new BernoulliLayer(M), rng.split('init'), 0.01);
+  const baseVisible = { bias: baseRateVisibleBias(data, 1000, N) };
+  const t0 = process.hrtime.bigint();
+  const ais = annealedImportanceSampling(rbm, { chains, steps, schedule: 'linear', baseVisible, rng: rng.split('ais') });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (!Number.isFinite(ais.logZ)) throw new Error(`bench: AIS gave a non-finite log Z (${ais.logZ})`);
+  return [
+    {
+      workload: 'ais-mnist-784x500',
+      tool: '-',
+      rbmlab: seconds,
+      reference: null,
+      unit: 's',
+      ratio: null,
+      note: `forward AIS, ${chains} chains x ${steps} linear steps, block Gibbs, base-rate base model; ${ais.backend} backend`,
+    },
+  ];
+}
