@@ -50,7 +50,7 @@ import { RBM } from '../models/rbm';
 import type { Rng } from '../random/rng';
 import { GaussianLayer, PoissonLayer } from '../units/builtin';
 import type { UnitLayer } from '../units/unit';
-import { DEFAULT_MAX_ENUMERATED_UNITS } from './enumerate';
+import { DEFAULT_MAX_ENUMERATED_UNITS, partialStates } from './enumerate';
 
 export type CouplingBasis = 'bernoulli' | 'spin';
 export const COUPLING_BASES: readonly CouplingBasis[] = ['bernoulli', 'spin'];
@@ -509,26 +509,8 @@ function enumerateCouplings(
   const f = new Float64Array(2 ** n);
   const lo = Math.ceil(n / 2);
   const hi = n - lo;
-  const half = (bits: number, offset: number) => {
-    const count = 2 ** bits;
-    const inputs = new Float64Array(count * m);
-    const potentials = new Float64Array(count);
-    for (let s = 0; s < count; s++) {
-      let pot = 0;
-      for (let b = 0; b < bits; b++) {
-        const v = support[(s >>> b) & 1];
-        pot += rbm.visible.potential(offset + b, v);
-        if (v !== 0) {
-          const row = (offset + b) * m;
-          for (let mu = 0; mu < m; mu++) inputs[s * m + mu] += v * rbm.weights[row + mu];
-        }
-      }
-      potentials[s] = pot;
-    }
-    return { count, inputs, potentials };
-  };
-  const low = half(lo, 0);
-  const high = half(hi, lo);
+  const low = partialStates(rbm.visible, support, rbm.weights, m, lo, 0);
+  const high = partialStates(rbm.visible, support, rbm.weights, m, hi, lo);
   const acc = new CompensatedSum();
   let size = 0;
   for (let h = 0; h < high.count; h++) {

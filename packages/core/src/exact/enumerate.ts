@@ -82,6 +82,38 @@ function enumeration(rbm: RBM, side: Side): Enumeration {
 }
 
 /**
+ * The 2^bits states of units offset .. offset + bits - 1 of a binary layer (bit k of s: unit
+ * offset + k takes support[bit]), with their inputs to the other layer (count x m, through the
+ * n x m coupling) and their summed potentials. Enumerations build the full inputs as the sum of a
+ * low and a high half, so no incremental update can drift.
+ */
+export function partialStates(
+  layer: UnitLayer,
+  support: readonly number[],
+  coupling: ArrayLike<number>,
+  m: number,
+  bits: number,
+  offset: number,
+): { count: number; inputs: Float64Array; potentials: Float64Array } {
+  const count = 2 ** bits;
+  const inputs = new Float64Array(count * m);
+  const potentials = new Float64Array(count);
+  for (let s = 0; s < count; s++) {
+    let pot = 0;
+    for (let k = 0; k < bits; k++) {
+      const value = support[(s >>> k) & 1];
+      pot += layer.potential(offset + k, value);
+      if (value !== 0) {
+        const row = (offset + k) * m;
+        for (let j = 0; j < m; j++) inputs[s * m + j] += value * coupling[row + j];
+      }
+    }
+    potentials[s] = pot;
+  }
+  return { count, inputs, potentials };
+}
+
+/**
  * Visits every state s of the enumerated layer with its unnormalized log weight
  * -F_L(s) = -sum V(s) + sum Gamma(in(s)) and its inputs to the other layer.
  * `visitBlock` receives blocks of consecutive states (first index, log weights, inputs as
@@ -95,26 +127,8 @@ function forEachStateBlock(
   const support = layer.support as readonly number[];
   const lo = Math.min(n, Math.max(1, Math.ceil(n / 2)));
   const hi = n - lo;
-  const half = (bits: number, offset: number) => {
-    const count = 2 ** bits;
-    const inputs = new Float64Array(count * m);
-    const potentials = new Float64Array(count);
-    for (let s = 0; s < count; s++) {
-      let pot = 0;
-      for (let k = 0; k < bits; k++) {
-        const value = support[(s >>> k) & 1];
-        pot += layer.potential(offset + k, value);
-        if (value !== 0) {
-          const row = (offset + k) * m;
-          for (let j = 0; j < m; j++) inputs[s * m + j] += value * coupling[row + j];
-        }
-      }
-      potentials[s] = pot;
-    }
-    return { count, inputs, potentials };
-  };
-  const low = half(lo, 0);
-  const high = half(hi, lo);
+  const low = partialStates(layer, support, coupling, m, lo, 0);
+  const high = partialStates(layer, support, coupling, m, hi, lo);
   const logWeights = new Float64Array(low.count);
   const inputs = new Float64Array(low.count * m);
   for (let h = 0; h < high.count; h++) {
@@ -224,7 +238,8 @@ function cumulative(e: Enumeration): Float64Array {
   return cdf;
 }
 
-function drawIndex(cdf: Float64Array, rng: Rng): number {
+/** An index drawn from the unnormalized cumulative distribution cdf (one uniform, bisection). */
+export function drawIndex(cdf: Float64Array, rng: Rng): number {
   const u = rng.uniform() * cdf[cdf.length - 1];
   let lo = 0;
   let hi = cdf.length - 1;

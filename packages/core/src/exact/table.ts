@@ -9,7 +9,7 @@
  */
 import { logSumExp } from '../math/special';
 import type { Rng } from '../random/rng';
-import { DEFAULT_MAX_ENUMERATED_UNITS, EnumerationError, stateFromIndex } from './enumerate';
+import { DEFAULT_MAX_ENUMERATED_UNITS, drawIndex, EnumerationError, stateFromIndex } from './enumerate';
 
 /** Largest model the table oracles accept (option maxUnits): 2^26 float64 log weights, 512 MiB. */
 export const MAX_TABLE_UNITS = 26;
@@ -61,17 +61,7 @@ export function sampleFromLogWeights(
   for (let s = 0; s < cdf.length; s++) cdf[s] = total += Math.exp(logWeights[s] - logZ);
   const out = new Float64Array(count * n);
   const row = new Float64Array(n);
-  for (let c = 0; c < count; c++) {
-    const u = rng.uniform() * total;
-    let lo = 0;
-    let hi = cdf.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] > u) hi = mid;
-      else lo = mid + 1;
-    }
-    out.set(stateFromIndex(lo, n, support, row), c * n);
-  }
+  for (let c = 0; c < count; c++) out.set(stateFromIndex(drawIndex(cdf, rng), n, support, row), c * n);
   return out;
 }
 
