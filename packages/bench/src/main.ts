@@ -3,15 +3,20 @@
  * ratios compare like with like on a shared, noisy machine.
  *
  *   npm run bench                 readable table
- *   npm run --silent bench -- --json   one JSON object {"results": [...], "peakRssMiB": ...}
+ *   npm run --silent bench -- --json   one JSON object {"results": [...], "peakRssMiB": ..., "backend": {...}}
  *
  * ratio = how many times faster rbmlab is than the reference (throughputs: rbmlab / reference;
  * times: reference / rbmlab). Options: --quick (fewer sweeps), --only NAME[,NAME].
+ *
+ * rbmlab runs on defaultBackend() (backendInfo() is printed with the results). Each workload runs
+ * its references before rbmlab's own measurement, and the workloads that use the native backend
+ * come last: OpenBLAS's worker threads spin for a while after each product, which would slow a
+ * reference process started right after.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { BernoulliLayer, BlockGibbs, createRng, exactLogZ, normal, RBM } from '@rbmlab/core';
+import { backendInfo, BernoulliLayer, BlockGibbs, cpuBackend, createRng, defaultBackend, exactLogZ, normal, RBM, type Backend } from '@rbmlab/core';
 import { denseHeatBathWorkload, enumerationWorkload } from './dense';
 import { aisWorkload, pcdWorkload } from './training';
 import type { Row } from './row';
@@ -86,36 +91,49 @@ function logzWorkload(py: string | null): Row[] {
   ];
 }
 
-/** Bernoulli-Bernoulli block Gibbs, 784 x 500, 256 chains: sample-sweeps per second. */
+/** Sample-sweeps per second of float32 block Gibbs on a backend (one warm-up sweep). */
+function gibbsRate(rbm: RBM, backend: Backend, chains: number, sweeps: number, seed: string): number {
+  const chain = new BlockGibbs(rbm, { chains, rng: createRng(seed), precision: 'float32', backend });
+  chain.sweep(1); // warm-up
+  const t0 = process.hrtime.bigint();
+  chain.sweep(sweeps);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return (chains * sweeps) / seconds;
+}
+
+/**
+ * Bernoulli-Bernoulli block Gibbs, 784 x 500, 256 chains, float32 chains and weights on the
+ * default backend: sample-sweeps per second, beside numpy float32 (npgibbs), scikit-learn
+ * (BernoulliRBM.gibbs, float64) and rbmlab's own TypeScript reference backend (same precision).
+ */
 function gibbsWorkload(py: string | null): Row[] {
   const n = 784;
   const m = 500;
   const chains = 256;
-  const sweeps = quick ? 2 : 10;
+  const sweeps = quick ? 20 : 200;
   const rng = createRng('bench/gibbs');
   const rbm = new RBM(new BernoulliLayer(n), new BernoulliLayer(m), Float64Array.from({ length: n * m }, () => 0.01 * normal(rng)));
-  const rows: Row[] = [];
-  for (const precision of ['float64', 'float32'] as const) {
-    const chain = new BlockGibbs(rbm, { chains, rng: rng.split(precision), precision });
-    chain.sweep(1); // warm-up
-    const t0 = process.hrtime.bigint();
-    chain.sweep(sweeps);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const rate = (chains * sweeps) / seconds;
-    for (const [task, tool] of [['npgibbs', 'numpy'], ['gibbs', 'sklearn']] as const) {
-      if (precision === 'float32' && tool === 'sklearn') continue;
-      const ref = reference(py, task, ['--visible', String(n), '--hidden', String(m), '--chains', String(chains), '--sweeps', String(quick ? 5 : 20)]);
-      const refRate = ref ? ref.sample_sweeps_per_s : null;
-      rows.push({
-        workload: 'gibbs-784x500x256',
-        tool,
-        rbmlab: rate,
-        reference: refRate,
-        unit: 'sample-sweeps/s',
-        ratio: refRate === null ? null : rate / refRate,
-        note: `rbmlab ${precision}, cpu-reference backend`,
-      });
-    }
+  const refs = (['npgibbs', 'gibbs'] as const).map((task) =>
+    reference(py, task, ['--visible', String(n), '--hidden', String(m), '--chains', String(chains), '--sweeps', String(quick ? 5 : 50)]),
+  );
+  const backend = defaultBackend();
+  const rate = gibbsRate(rbm, backend, chains, sweeps, 'bench/gibbs/chain');
+  const note = `rbmlab float32, ${backend.name} backend, ${sweeps} sweeps`;
+  const rows: Row[] = (['numpy', 'sklearn'] as const).map((tool, k) => {
+    const refRate = refs[k] ? (refs[k] as Record<string, number>).sample_sweeps_per_s : null;
+    return { workload: 'gibbs-784x500x256', tool, rbmlab: rate, reference: refRate, unit: 'sample-sweeps/s', ratio: refRate === null ? null : rate / refRate, note };
+  });
+  if (backend !== cpuBackend) {
+    const refRate = gibbsRate(rbm, cpuBackend, chains, quick ? 1 : 4, 'bench/gibbs/chain');
+    rows.push({
+      workload: 'gibbs-784x500x256',
+      tool: 'rbmlab-cpu-reference',
+      rbmlab: rate,
+      reference: refRate,
+      unit: 'sample-sweeps/s',
+      ratio: rate / refRate,
+      note: `the same float32 chains on rbmlab's TypeScript reference backend`,
+    });
   }
   return rows;
 }
@@ -124,9 +142,9 @@ function main(): void {
   const py = anchorPython();
   const workloads: [string, (py: string | null) => Row[]][] = [
     ['logz-20x32', logzWorkload],
-    ['gibbs-784x500x256', gibbsWorkload],
     ['dense-heatbath-1000', (py) => denseHeatBathWorkload(py, quick)],
     ['enumerate-20', enumerationWorkload],
+    ['gibbs-784x500x256', gibbsWorkload],
     ['pcd1-784x500-b100', (py) => pcdWorkload({ quick, reference: (task, extra) => reference(py, task, extra) })],
     ['ais-mnist-784x500', () => aisWorkload({ quick })],
   ];
@@ -137,8 +155,9 @@ function main(): void {
     results.push(...run(py));
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const backend = backendInfo();
   if (json) {
-    process.stdout.write(JSON.stringify({ results, peakRssMiB }) + '\n');
+    process.stdout.write(JSON.stringify({ results, peakRssMiB, backend }) + '\n');
     return;
   }
   const fmt = (x: number | null) => (x === null ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
@@ -147,6 +166,7 @@ function main(): void {
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
   for (const row of [header, ...table]) process.stdout.write(row.map((x, c) => x.padEnd(widths[c])).join('  ') + '\n');
   process.stdout.write(`peak RSS of rbmlab's process: ${peakRssMiB.toFixed(0)} MiB\n`);
+  process.stdout.write(`default backend: ${backend.name}${backend.detail ? ` (${backend.detail})` : ''}${backend.fallback ? ` (fallback: ${backend.fallback})` : ''}\n`);
 }
 
 main();

@@ -24,4 +24,28 @@ export interface Backend {
    * v: batch x N, a: batch x M, out: N x M (float64, accumulated into).
    */
   addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array): void;
+  /**
+   * Optional fused kernel of block Gibbs for binary units (see counter-random.ts): replaces each
+   * input x[b, j] (batch x size) by a draw of its unit,
+   *     bernoulli: 1 with probability sigmoid(x + bias_j), else 0
+   *     spin:     +1 with probability sigmoid(2 (x + bias_j)), else -1
+   * using the counter-based uniforms u(key, b * size + j) instead of a sequential stream. The key
+   * (four 32-bit words) is drawn by the caller from its seeded stream. Samplers use it when a
+   * backend has it; the reference backend does not, so its draws stay those of `layer.sample`.
+   * inputs and out may be the same array.
+   */
+  sampleBinaryLayer?(
+    inputs: FloatArray,
+    bias: Float64Array | null,
+    batch: number,
+    size: number,
+    kind: BinaryKind,
+    key: CounterKey,
+    out: FloatArray,
+  ): void;
 }
+
+export type BinaryKind = 'bernoulli' | 'spin';
+
+/** Four 32-bit words (integers in [0, 2^32)) keying one call of a counter-based generator. */
+export type CounterKey = readonly [number, number, number, number];

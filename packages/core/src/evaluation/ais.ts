@@ -39,7 +39,7 @@
  * computed on the shifted weights without overflow. Heavy-tailed weights (too short a schedule)
  * make it an underestimate: compare forward and reverse, and look at effectiveSampleSize.
  */
-import { cpuBackend } from '../backend/cpu';
+import { defaultBackend } from '../backend/default';
 import type { Backend } from '../backend/backend';
 import type { RBM } from '../models/rbm';
 import type { Rng } from '../random/rng';
@@ -121,7 +121,7 @@ export interface AisOptions {
   readonly baseVisible?: Partial<Record<string, ArrayLike<number>>>;
   /** Markov transition; default 'gibbs' when both layers can sample, otherwise 'heatbath'. */
   readonly transition?: TransitionName;
-  /** Kernel backend for the batch inputs; default the CPU reference. */
+  /** Kernel backend for the batch inputs and binary layers' draws; default defaultBackend(). */
   readonly backend?: Backend;
 }
 
@@ -350,7 +350,7 @@ function prepare(rbm: RBM, options: AisOptions): Setup {
   for (let i = 0; i < rbm.numVisible; i++) logZBase += baseLayer.cumulant(i, 0);
   for (let mu = 0; mu < rbm.numHidden; mu++) logZBase += rbm.hidden.cumulant(mu, 0);
   if (!Number.isFinite(logZBase)) throw new RangeError(`AIS: log Z of the base model is not finite (${logZBase})`);
-  return { betas, baseLayer, baseParams, logZBase, transition, backend: options.backend ?? cpuBackend };
+  return { betas, baseLayer, baseParams, logZBase, transition, backend: options.backend ?? defaultBackend() };
 }
 
 /** The annealing loop along `path` (b_0 .. b_K, either direction); returns the log weights. */

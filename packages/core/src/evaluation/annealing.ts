@@ -29,7 +29,7 @@
  */
 import type { Backend } from '../backend/backend';
 import type { RBM } from '../models/rbm';
-import { sampleLayerInPlace } from '../models/rbm';
+import { sampleLayerWith } from '../sampling/gibbs';
 import type { Rng } from '../random/rng';
 import { copyParams, type LayerParams, type UnitLayer } from '../units/unit';
 
@@ -146,10 +146,10 @@ export class AnnealingPath {
     const { n, m, chains, inputs, hiddenState: h, state } = this;
     const w = this.rbm.weights;
     for (let k = 0; k < chains * m; k++) h[k] = b * inputs[k];
-    sampleLayerInPlace(this.rbm.hidden, h, chains, this.rng);
+    sampleLayerWith(this.backend, this.rbm.hidden, h, chains, this.rng);
     this.backend.visibleInputs(h, w, chains, n, m, state);
     for (let k = 0; k < chains * n; k++) state[k] *= b;
-    sampleLayerInPlace(this.pathVisible, state, chains, this.rng);
+    sampleLayerWith(this.backend, this.pathVisible, state, chains, this.rng);
     this.recomputeInputs();
   }
 

@@ -181,3 +181,16 @@ export function bernoulli(rng: Rng, p: number): 0 | 1 {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
   return rng.uniform() < p ? 1 : 0;
 }
+
+/** A uniformly random permutation of 0..n-1 (Fisher-Yates from the stream). */
+export function permutation(n: number, rng: Rng): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let k = 0; k < n; k++) out[k] = k;
+  for (let k = n - 1; k > 0; k--) {
+    const j = rng.int(k + 1);
+    const t = out[k];
+    out[k] = out[j];
+    out[j] = t;
+  }
+  return out;
+}

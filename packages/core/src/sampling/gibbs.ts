@@ -7,14 +7,44 @@
  * only error is the rounding of W and of the inputs to float32: relative 2^-24 ~ 6e-8 per weight,
  * which shifts each conditional probability by at most about 6e-8 |I| (well below the
  * statistical resolution of any feasible run).
+ *
+ * Backend: by default defaultBackend() (the native one where it loads). Where the backend has the
+ * fused kernel sampleBinaryLayer, bernoulli and spin layers are sampled by it: one key of four
+ * 32-bit words is drawn from the stream per half-sweep, and the uniforms are counter-based
+ * (backend/counter-random.ts). Other layers, and every layer on the reference backend, draw
+ * unit by unit from the stream with their own sampler.
  */
-import { cpuBackend } from '../backend/cpu';
-import type { Backend } from '../backend/backend';
+import type { Backend, BinaryKind } from '../backend/backend';
+import { drawCounterKey } from '../backend/counter-random';
+import { defaultBackend } from '../backend/default';
 import type { RBM } from '../models/rbm';
 import { sampleLayerInPlace } from '../models/rbm';
 import type { Rng } from '../random/rng';
 import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
+import { BernoulliLayer, SpinLayer } from '../units/builtin';
+import type { UnitLayer } from '../units/unit';
 import { checkVisibleStates, randomVisibleStates, requireCount } from './init';
+
+/** The fused kernel's kind for a layer it can sample (built-in bernoulli and spin), else null. */
+export function binaryKind(layer: UnitLayer): BinaryKind | null {
+  if (layer instanceof BernoulliLayer) return 'bernoulli';
+  if (layer instanceof SpinLayer) return 'spin';
+  return null;
+}
+
+/**
+ * Replaces a batch of inputs (batch x layer.size) by draws of the layer's units: through the
+ * backend's fused kernel where it has one for this layer, else unit by unit from the stream.
+ */
+export function sampleLayerWith(backend: Backend, layer: UnitLayer, inputsThenStates: FloatArray, batch: number, rng: Rng): void {
+  const kind = backend.sampleBinaryLayer === undefined ? null : binaryKind(layer);
+  if (kind === null) {
+    sampleLayerInPlace(layer, inputsThenStates, batch, rng);
+    return;
+  }
+  const bias = layer.params.bias;
+  (backend.sampleBinaryLayer as NonNullable<Backend['sampleBinaryLayer']>)(inputsThenStates, bias, batch, layer.size, kind, drawCounterKey(rng), inputsThenStates);
+}
 
 export interface ChainOptions {
   /** Number of independent chains (rows of the state). */
@@ -25,7 +55,7 @@ export interface ChainOptions {
   readonly init?: ArrayLike<number>;
   /** Storage precision of weights and states; default float64. */
   readonly precision?: Precision;
-  /** Kernel backend; default the CPU reference. */
+  /** Kernel backend; default defaultBackend(). */
   readonly backend?: Backend;
 }
 
@@ -50,7 +80,7 @@ export class BlockGibbs {
     this.chains = options.chains;
     this.rng = options.rng;
     this.precision = options.precision ?? 'float64';
-    this.backend = options.backend ?? cpuBackend;
+    this.backend = options.backend ?? defaultBackend();
     this.weights = this.precision === 'float32' ? Float32Array.from(rbm.weights) : rbm.weights;
     this.hiddenState = allocate(this.precision, this.chains * rbm.numHidden);
     if (options.init !== undefined) {
@@ -68,9 +98,9 @@ export class BlockGibbs {
     const { rbm, chains } = this;
     for (let s = 0; s < count; s++) {
       this.backend.hiddenInputs(this.visibleState, this.weights, chains, rbm.numVisible, rbm.numHidden, this.hiddenState);
-      sampleLayerInPlace(rbm.hidden, this.hiddenState, chains, this.rng);
+      sampleLayerWith(this.backend, rbm.hidden, this.hiddenState, chains, this.rng);
       this.backend.visibleInputs(this.hiddenState, this.weights, chains, rbm.numVisible, rbm.numHidden, this.visibleState);
-      sampleLayerInPlace(rbm.visible, this.visibleState, chains, this.rng);
+      sampleLayerWith(this.backend, rbm.visible, this.visibleState, chains, this.rng);
     }
   }
 }

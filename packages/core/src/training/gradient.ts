@@ -13,12 +13,26 @@
  * what lets units with no hidden sampler (step, Gamma-only custom units) train: their chains run
  * on the visible marginal and still give d(-F)/dW.
  */
-import { cpuBackend } from '../backend/cpu';
+import { defaultBackend } from '../backend/default';
 import type { Backend } from '../backend/backend';
 import type { RbmGradient } from '../exact/enumerate';
 import type { RBM } from '../models/rbm';
+import { sigmoid } from '../math/special';
 import type { FloatArray } from '../tensor/matrix';
-import { zeroParams } from '../units/unit';
+import { BernoulliLayer, SpinLayer } from '../units/builtin';
+import { zeroParams, type UnitLayer } from '../units/unit';
+
+/**
+ * For built-in bernoulli and spin layers, whose only parameter is the bias: the activation
+ * Gamma'(x + bias) (sigmoid or tanh), which is also d(-F)/dbias. Lets the accumulator compute it
+ * once per entry in a tight loop instead of calling mean and addCumulantGrad (same values, same
+ * order of additions: the same bits).
+ */
+function binaryActivation(layer: UnitLayer): ((x: number) => number) | null {
+  if (layer instanceof BernoulliLayer) return sigmoid;
+  if (layer instanceof SpinLayer) return Math.tanh;
+  return null;
+}
 
 export type { RbmGradient } from '../exact/enumerate';
 
@@ -71,7 +85,7 @@ export class StatisticsAccumulator {
 
   constructor(
     readonly rbm: RBM,
-    readonly backend: Backend = cpuBackend,
+    readonly backend: Backend = defaultBackend(),
   ) {}
 
   /**
@@ -90,20 +104,44 @@ export class StatisticsAccumulator {
     const act = this.activations;
     this.backend.hiddenInputs(v, rbm.weights, batch, n, m, inputs);
     const hidden = rbm.hidden;
-    for (let b = 0; b < batch; b++) {
-      const row = b * m;
-      for (let mu = 0; mu < m; mu++) {
-        const x = inputs[row + mu];
-        const a = hidden.mean(mu, x);
-        act[row + mu] = a;
-        hidden.addCumulantGrad(mu, x, scale, grad.hidden);
-        if (activationSum !== undefined) activationSum[mu] += a;
+    const f = binaryActivation(hidden);
+    if (f !== null) {
+      const bias = hidden.params.bias;
+      const gBias = grad.hidden.bias;
+      for (let b = 0; b < batch; b++) {
+        const row = b * m;
+        for (let mu = 0; mu < m; mu++) {
+          const a = f(inputs[row + mu] + bias[mu]);
+          act[row + mu] = a;
+          gBias[mu] += scale * a;
+          if (activationSum !== undefined) activationSum[mu] += a;
+        }
+      }
+    } else {
+      for (let b = 0; b < batch; b++) {
+        const row = b * m;
+        for (let mu = 0; mu < m; mu++) {
+          const x = inputs[row + mu];
+          const a = hidden.mean(mu, x);
+          act[row + mu] = a;
+          hidden.addCumulantGrad(mu, x, scale, grad.hidden);
+          if (activationSum !== undefined) activationSum[mu] += a;
+        }
       }
     }
     const visible = rbm.visible;
-    for (let b = 0; b < batch; b++) {
-      const row = b * n;
-      for (let i = 0; i < n; i++) visible.addPotentialGrad(i, v[row + i], -scale, grad.visible);
+    if (binaryActivation(visible) !== null) {
+      // -dU/dbias = v for bernoulli and spin visibles: grad.bias[i] += scale v_i
+      const gBias = grad.visible.bias;
+      for (let b = 0; b < batch; b++) {
+        const row = b * n;
+        for (let i = 0; i < n; i++) gBias[i] -= -scale * v[row + i];
+      }
+    } else {
+      for (let b = 0; b < batch; b++) {
+        const row = b * n;
+        for (let i = 0; i < n; i++) visible.addPotentialGrad(i, v[row + i], -scale, grad.visible);
+      }
     }
     this.backend.addOuterProducts(v, act, batch, n, m, scale, grad.weights);
   }

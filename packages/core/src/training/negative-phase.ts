@@ -16,7 +16,7 @@
  *
  * The sampler is block Gibbs where both layers can be sampled, otherwise the visible heat bath.
  */
-import { cpuBackend } from '../backend/cpu';
+import { defaultBackend } from '../backend/default';
 import type { Backend } from '../backend/backend';
 import { RBM } from '../models/rbm';
 import type { Rng } from '../random/rng';
@@ -121,7 +121,7 @@ class TemperedChains implements NegativePhase {
     readonly betas: readonly number[],
     private readonly options: NegativePhaseOptions,
   ) {
-    this.backend = options.backend ?? cpuBackend;
+    this.backend = options.backend ?? defaultBackend();
     // PCD samples the model itself; PT replicas get their own scaled weight arrays
     this.views = betas.length === 1 ? [rbm] : betas.map(() => new RBM(rbm.visible, rbm.hidden, new Float64Array(rbm.weights.length)));
     const pairs = betas.length - 1;

@@ -23,11 +23,12 @@
  * trajectory. Everything a later epoch depends on (model, optimizer state, chains, offsets,
  * stream state, epoch) is in checkpoint(), so a resumed run is bit-identical to an uninterrupted one.
  */
-import { cpuBackend } from '../backend/cpu';
+import { defaultBackend } from '../backend/default';
 import type { Backend } from '../backend/backend';
 import { enumerationSide, exactGradient, type EnumerationOptions, type RbmGradient } from '../exact/enumerate';
 import type { Metric } from '../evaluation/metrics';
 import type { RBM } from '../models/rbm';
+import { permutation } from '../random/distributions';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng';
 import type { FloatArray } from '../tensor/matrix';
 import { clearGradient, gradientArrays, parameterArrays, StatisticsAccumulator, zeroGradient } from './gradient';
@@ -241,7 +242,7 @@ export class Trainer {
     if (resumeFrom !== undefined) this.history.push(...resumeFrom.history);
     const params = parameterArrays(rbm);
     this.optimizer = createOptimizer(config.optimizer, params.map((p) => p.values.length), resumeFrom?.optimizer);
-    const backend = options.backend ?? cpuBackend;
+    const backend = options.backend ?? defaultBackend();
     this.statistics = new StatisticsAccumulator(rbm, backend);
     this.grad = zeroGradient(rbm);
     this.negative =
@@ -468,15 +469,3 @@ function initialOffsets(rbm: RBM, data: Float64Array, rows: number): { visible: 
   return { visible, hidden };
 }
 
-/** A uniformly random permutation of 0..n-1 (Fisher-Yates from the stream). */
-export function permutation(n: number, rng: Rng): Uint32Array {
-  const out = new Uint32Array(n);
-  for (let k = 0; k < n; k++) out[k] = k;
-  for (let k = n - 1; k > 0; k--) {
-    const j = rng.int(k + 1);
-    const t = out[k];
-    out[k] = out[j];
-    out[j] = t;
-  }
-  return out;
-}

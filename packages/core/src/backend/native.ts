@@ -1,0 +1,113 @@
+/**
+ * The native CPU backend: @rbmlab/native (a Node-API addon over the system's OpenBLAS, built at
+ * npm install when a compiler and OpenBLAS are there). Products go to sgemm when every operand is
+ * float32 and to dgemm otherwise; binary layers are sampled by a fused kernel with counter-based
+ * uniforms (counter-random.ts). Precision and determinism: docs/PERFORMANCE.md.
+ *
+ * This module loads nothing by itself; `loadNativeBackend` tries, and reports why not.
+ */
+import type { FloatArray } from '../tensor/matrix';
+import type { Backend, BinaryKind, CounterKey } from './backend';
+
+/** The addon's functions (packages/native/index.d.ts). */
+export interface NativeAddon {
+  hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
+  visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
+  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array, single?: boolean): void;
+  sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
+  /** The fused sampler's float32 smaller tail of sigmoid, min(sigmoid(x), 1 - sigmoid(x)). */
+  sigmoidTail32(x: FloatArray, out: FloatArray): void;
+  info(): { blas: string; core: string; threads: number };
+  setThreads(threads: number): void;
+}
+
+export const NATIVE_BACKEND_NAME = 'native-openblas';
+export const NATIVE_F32_BACKEND_NAME = 'native-openblas-f32';
+
+/**
+ * Products: 'storage' multiplies in the operands' own precision (sgemm when every operand is
+ * float32, dgemm otherwise: float64 data get float64 results, as on the reference); 'float32'
+ * rounds every operand to float32 and multiplies with sgemm, whatever the storage (the
+ * "native-openblas-f32" backend: about 2x the speed of dgemm, float32 accuracy).
+ */
+export type NativeProducts = 'storage' | 'float32';
+
+export class NativeBackend implements Backend {
+  readonly name: string;
+  private readonly single: boolean;
+
+  /** `threads`: OpenBLAS threads, fixed for the process (results depend on it; see PERFORMANCE.md). */
+  constructor(
+    readonly addon: NativeAddon,
+    readonly threads: number,
+    readonly products: NativeProducts = 'storage',
+  ) {
+    this.single = products === 'float32';
+    this.name = this.single ? NATIVE_F32_BACKEND_NAME : NATIVE_BACKEND_NAME;
+  }
+
+  /** The same kernels with the other product precision. */
+  withProducts(products: NativeProducts): NativeBackend {
+    return new NativeBackend(this.addon, this.threads, products);
+  }
+
+  hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray): void {
+    this.addon.hiddenInputs(v, weights, batch, n, m, out, this.single);
+  }
+
+  visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray): void {
+    this.addon.visibleInputs(h, weights, batch, n, m, out, this.single);
+  }
+
+  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array): void {
+    this.addon.addOuterProducts(v, a, batch, n, m, scale, out, this.single);
+  }
+
+  sampleBinaryLayer(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: BinaryKind, key: CounterKey, out: FloatArray): void {
+    this.addon.sampleBinary(inputs, bias, batch, size, kind === 'spin' ? 1 : 0, key[0], key[1], key[2], key[3], out);
+  }
+
+  /** OpenBLAS's build line and the CPU kernel it chose, e.g. "OpenBLAS 0.3.21 ... Cooperlake". */
+  describe(): string {
+    const info = this.addon.info();
+    return `${info.blas.trim()}, ${this.threads} thread${this.threads === 1 ? '' : 's'}`;
+  }
+}
+
+/** How many OpenBLAS threads: RBMLAB_THREADS, else OPENBLAS_NUM_THREADS, else the cores available. */
+export function nativeThreads(env: Record<string, string | undefined>, cores: number): number {
+  for (const name of ['RBMLAB_THREADS', 'OPENBLAS_NUM_THREADS']) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      const t = Number(value);
+      if (!(Number.isInteger(t) && t >= 1 && t <= 64)) throw new RangeError(`${name} must be an integer in 1..64, got ${JSON.stringify(value)}`);
+      return t;
+    }
+  }
+  return Math.max(1, Math.min(64, cores));
+}
+
+let loaded: { backend: NativeBackend; reason?: undefined } | { backend?: undefined; reason: string } | undefined;
+
+/** The native backend (products in storage precision), or the one-line reason it cannot be had here; loaded once. */
+export function loadNativeBackend(): { backend: NativeBackend; reason?: undefined } | { backend?: undefined; reason: string } {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): { backend: NativeBackend; reason?: undefined } | { backend?: undefined; reason: string } {
+  if (typeof process === 'undefined' || typeof require !== 'function') return { reason: 'not running in Node.js' };
+  let mod: { addon: NativeAddon | null; loadError: string | null };
+  try {
+    mod = require('@rbmlab/native');
+  } catch (err) {
+    return { reason: `@rbmlab/native is not installed (${String((err as Error).message).split('\n')[0]})` };
+  }
+  if (mod.addon === null) return { reason: mod.loadError ?? 'the addon did not load' };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const os = require('node:os') as typeof import('node:os');
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const threads = nativeThreads(process.env, cores);
+  mod.addon.setThreads(threads);
+  return { backend: new NativeBackend(mod.addon, threads) };
+}

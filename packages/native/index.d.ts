@@ -1,0 +1,18 @@
+/** A Float32Array or Float64Array, row-major. */
+type FloatArray = Float32Array | Float64Array;
+
+export interface NativeAddon {
+  hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray): void;
+  visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray): void;
+  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array): void;
+  /** kind 0: bernoulli {0, 1}; 1: spin {-1, +1}. k0..k3: the call's key, four 32-bit words. */
+  sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
+  /** The fused sampler's float32 smaller tail of sigmoid, min(sigmoid(x), 1 - sigmoid(x)). */
+  sigmoidTail32(x: FloatArray, out: FloatArray): void;
+  info(): { blas: string; core: string; threads: number };
+  setThreads(threads: number): void;
+}
+
+export declare const addon: NativeAddon | null;
+/** Why the addon is not loaded (one line), or null. */
+export declare const loadError: string | null;

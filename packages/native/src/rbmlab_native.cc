@@ -1,0 +1,408 @@
+// rbmlab's native CPU kernels, a Node-API addon over the system's OpenBLAS.
+//
+//   hiddenInputs(v, W, batch, n, m, out, single?)        out (batch x m)  = v (batch x n) W (n x m)
+//   visibleInputs(h, W, batch, n, m, out, single?)       out (batch x n)  = h (batch x m) W^T
+//   addOuterProducts(v, a, batch, n, m, s, out, single?)  out (n x m)    += s v^T a   (out float64)
+//   sampleBinary(x, bias, batch, size, kind, k0, k1, k2, k3, out)
+//       out[b, j] = hi if u(key, b * size + j) < sigmoid(c (x[b, j] + bias[j])) else lo,
+//       kind 0: bernoulli (c = 1, values 0/1), kind 1: spin (c = 2, values -1/+1).
+//   info()                                     {blas, core, threads}
+//   setThreads(n)
+//
+// Arrays are Float32Array or Float64Array (row-major). All float32 operands: sgemm; all float64:
+// dgemm; a mix is computed in float64 on copies. With single = true every product is an sgemm on
+// float32 copies of the operands (the "native-openblas-f32" backend). x and out of sampleBinary may be the same array.
+//
+// Random numbers (counter-based, so any split of the work gives the same bits): the key is four
+// 32-bit words drawn by the caller from its seeded stream; draw number c of a call is
+//     bits(c) = mix64(K1 ^ mix64(K0 + G (c + 1))),  K0 = k0 2^32 + k1, K1 = k2 2^32 + k3,
+// with mix64 the SplitMix64 finaliser (Steele, Lea and Flood 2014; Stafford's variant 13) and
+// G = 0x9e3779b97f4a7c15, and u(c) = (bits(c) >> 11) 2^-53, uniform on [0, 1) with 53 bits.
+// Keys that differ only by a multiple of G in K0 still give unrelated streams through K1.
+//
+// The conditional probability's smaller tail is computed in float32 (a Cephes-style exp; relative
+// error below 3e-7 on every float input, tested) and compared with u or 1 - u in float64.
+#include <node_api.h>
+#include <cblas.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+char* openblas_get_config(void);
+char* openblas_get_corename(void);
+}
+
+namespace {
+
+struct Arr {
+  napi_typedarray_type type;
+  void* data;
+  size_t length;
+  bool f32() const { return type == napi_float32_array; }
+};
+
+bool throwError(napi_env env, const char* kind, const std::string& message) {
+  if (std::strcmp(kind, "range") == 0) napi_throw_range_error(env, nullptr, message.c_str());
+  else napi_throw_type_error(env, nullptr, message.c_str());
+  return false;
+}
+
+bool getArr(napi_env env, napi_value value, const char* name, Arr* out) {
+  bool is = false;
+  napi_is_typedarray(env, value, &is);
+  if (!is) return throwError(env, "type", std::string("rbmlab native: ") + name + " must be a Float32Array or Float64Array");
+  napi_value buffer;
+  size_t offset;
+  napi_get_typedarray_info(env, value, &out->type, &out->length, &out->data, &buffer, &offset);
+  if (out->type != napi_float32_array && out->type != napi_float64_array) {
+    return throwError(env, "type", std::string("rbmlab native: ") + name + " must be a Float32Array or Float64Array");
+  }
+  return true;
+}
+
+bool getInt(napi_env env, napi_value value, const char* name, int64_t* out, int64_t max = (int64_t{1} << 31) - 1) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= 0 && d <= static_cast<double>(max)) || d != std::floor(d)) {
+    return throwError(env, "range", std::string("rbmlab native: ") + name + " must be an integer in [0, " + std::to_string(max) + "]");
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool needLength(napi_env env, const Arr& a, const char* name, int64_t need) {
+  if (static_cast<int64_t>(a.length) < need) {
+    return throwError(env, "range", std::string("rbmlab native: ") + name + " has " + std::to_string(a.length) + " entries, needs " + std::to_string(need));
+  }
+  return true;
+}
+
+bool getArgs(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < want) return throwError(env, "type", "rbmlab native: expected " + std::to_string(want) + " arguments");
+  return true;
+}
+
+// A float64 view of an array: the array itself or a converted copy.
+struct F64View {
+  const double* data;
+  std::vector<double> copy;
+  F64View(const Arr& a, size_t count) {
+    if (a.f32()) {
+      const float* s = static_cast<const float*>(a.data);
+      copy.assign(s, s + count);
+      data = copy.data();
+    } else {
+      data = static_cast<const double*>(a.data);
+    }
+  }
+};
+
+// A float32 view of an array: the array itself or a rounded copy.
+struct F32View {
+  const float* data;
+  std::vector<float> copy;
+  F32View(const Arr& a, size_t count) {
+    if (a.f32()) {
+      data = static_cast<const float*>(a.data);
+    } else {
+      const double* s = static_cast<const double*>(a.data);
+      copy.resize(count);
+      for (size_t k = 0; k < count; k++) copy[k] = static_cast<float>(s[k]);
+      data = copy.data();
+    }
+  }
+};
+
+// C (M x N, ldc) = alpha op(A) op(B) + beta C, row-major, any mix of float32 and float64.
+// single = true rounds every operand to float32 and multiplies with sgemm (float32 accumulation);
+// a float64 C then receives the float32 product (plus beta C in float64).
+void gemm(bool single, bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const Arr& A, int64_t lda,
+          const Arr& B, int64_t ldb, double beta, const Arr& C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  const size_t nC = static_cast<size_t>(M) * ldc;
+  if (K == 0) {
+    // BLAS semantics: beta = 0 ignores what C held (NaN included)
+    if (C.f32()) { float* c = static_cast<float*>(C.data); for (size_t k = 0; k < nC; k++) c[k] = beta == 0 ? 0.0f : static_cast<float>(beta * c[k]); }
+    else { double* c = static_cast<double*>(C.data); for (size_t k = 0; k < nC; k++) c[k] = beta == 0 ? 0.0 : beta * c[k]; }
+    return;
+  }
+  const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
+  const size_t nA = static_cast<size_t>(transA ? K : M) * lda;
+  const size_t nB = static_cast<size_t>(transB ? N : K) * ldb;
+  if (single && !(A.f32() && B.f32() && C.f32())) {
+    F32View a(A, nA), b(B, nB);
+    std::vector<float> c(nC);
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, static_cast<float>(alpha), a.data, lda, b.data, ldb, 0.0f, c.data(), ldc);
+    if (C.f32()) {
+      float* out = static_cast<float*>(C.data);
+      for (size_t k = 0; k < nC; k++) out[k] = beta == 0 ? c[k] : static_cast<float>(beta * out[k] + c[k]);
+    } else {
+      double* out = static_cast<double*>(C.data);
+      for (size_t k = 0; k < nC; k++) out[k] = beta == 0 ? static_cast<double>(c[k]) : beta * out[k] + static_cast<double>(c[k]);
+    }
+    return;
+  }
+  if (A.f32() && B.f32() && C.f32()) {
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, static_cast<float>(alpha), static_cast<const float*>(A.data), lda,
+                static_cast<const float*>(B.data), ldb, static_cast<float>(beta), static_cast<float*>(C.data), ldc);
+    return;
+  }
+  F64View a(A, nA), b(B, nB);
+  if (!C.f32()) {
+    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, a.data, lda, b.data, ldb, beta, static_cast<double*>(C.data), ldc);
+    return;
+  }
+  float* c32 = static_cast<float*>(C.data);
+  std::vector<double> c(nC, 0.0);  // beta = 0: what C held is ignored
+  if (beta != 0) for (size_t k = 0; k < nC; k++) c[k] = c32[k];
+  cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, a.data, lda, b.data, ldb, beta, c.data(), ldc);
+  for (size_t k = 0; k < nC; k++) c32[k] = static_cast<float>(c[k]);
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+bool getSingle(napi_env env, napi_callback_info info, size_t at) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc <= at) return false;
+  bool single = false;
+  napi_get_value_bool(env, argv[at], &single);
+  return single;
+}
+
+// hiddenInputs(v, W, batch, n, m, out, single?)
+napi_value HiddenInputs(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  Arr v, w, out;
+  int64_t batch, n, m;
+  if (!getArgs(env, info, 6, argv) || !getArr(env, argv[0], "v", &v) || !getArr(env, argv[1], "weights", &w) ||
+      !getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "n", &n) || !getInt(env, argv[4], "m", &m) ||
+      !getArr(env, argv[5], "out", &out) || !needLength(env, v, "v", batch * n) || !needLength(env, w, "weights", n * m) ||
+      !needLength(env, out, "out", batch * m)) {
+    return nullptr;
+  }
+  gemm(getSingle(env, info, 6), false, false, batch, m, n, 1.0, v, n, w, m, 0.0, out, m);
+  return Undefined(env);
+}
+
+// visibleInputs(h, W, batch, n, m, out, single?)
+napi_value VisibleInputs(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  Arr h, w, out;
+  int64_t batch, n, m;
+  if (!getArgs(env, info, 6, argv) || !getArr(env, argv[0], "h", &h) || !getArr(env, argv[1], "weights", &w) ||
+      !getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "n", &n) || !getInt(env, argv[4], "m", &m) ||
+      !getArr(env, argv[5], "out", &out) || !needLength(env, h, "h", batch * m) || !needLength(env, w, "weights", n * m) ||
+      !needLength(env, out, "out", batch * n)) {
+    return nullptr;
+  }
+  gemm(getSingle(env, info, 6), false, true, batch, n, m, 1.0, h, m, w, m, 0.0, out, n);
+  return Undefined(env);
+}
+
+// addOuterProducts(v, a, batch, n, m, scale, out, single?)
+napi_value AddOuterProducts(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr v, a, out;
+  int64_t batch, n, m;
+  double scale;
+  if (!getArgs(env, info, 7, argv) || !getArr(env, argv[0], "v", &v) || !getArr(env, argv[1], "a", &a) ||
+      !getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "n", &n) || !getInt(env, argv[4], "m", &m)) {
+    return nullptr;
+  }
+  if (napi_get_value_double(env, argv[5], &scale) != napi_ok) {
+    throwError(env, "type", "rbmlab native: scale must be a number");
+    return nullptr;
+  }
+  if (!getArr(env, argv[6], "out", &out) || !needLength(env, v, "v", batch * n) || !needLength(env, a, "a", batch * m) ||
+      !needLength(env, out, "out", n * m)) {
+    return nullptr;
+  }
+  if (out.f32()) {
+    throwError(env, "type", "rbmlab native: addOuterProducts accumulates into a Float64Array");
+    return nullptr;
+  }
+  gemm(getSingle(env, info, 7), true, false, n, m, batch, scale, v, n, a, m, 1.0, out, m);
+  return Undefined(env);
+}
+
+// ---- counter-based uniforms and a float32 sigmoid ----
+
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// e^t for t <= 0 (t below -87 is taken as -87: e^-87 = 1.6e-38). Cephes expf: t = n ln2 + r,
+// |r| <= ln2/2, e^r by a degree-7 polynomial, times 2^n through the exponent bits.
+inline float expNonPositive(float t) {
+  t = t >= -87.0f ? t : -87.0f;  // also maps NaN to -87
+  const float n = std::floor(t * 1.44269504088896341f + 0.5f);
+  const float r = (t - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// The smaller tail of sigmoid: min(sigmoid(x), 1 - sigmoid(x)) = e^-|x| / (1 + e^-|x|), with
+// relative accuracy whichever side it is on; NaN gives 0.
+inline float sigmoidTail32(float x) {
+  const float e = expNonPositive(-std::fabs(x));
+  return x == x ? e / (1.0f + e) : 0.0f;
+}
+
+constexpr int kChunk = 256;
+
+// State = hi with probability p = sigmoid(c x): with q the smaller tail in float32, the threshold
+// is t = q (c x < 0) or t = 1 - q (c x >= 0) in float64, where 1 - q is exact for q >= 2^-30, so
+// both tails keep the relative accuracy of q (about 2e-7) down to 2^-30 (and to 2^-53 absolute
+// below); the draw is hi iff u < t.
+template <typename In, typename Out>
+void sampleRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, uint64_t k0, uint64_t k1, Out* out) {
+  const float c = kind == 1 ? 2.0f : 1.0f;
+  const Out lo = kind == 1 ? Out(-1) : Out(0);
+  const Out hi = Out(1);
+  alignas(64) double th[kChunk];
+  for (int64_t b = 0; b < batch; b++) {
+    const In* xr = x + b * size;
+    Out* orow = out + b * size;
+    for (int64_t j0 = 0; j0 < size; j0 += kChunk) {
+      const int len = static_cast<int>(size - j0 < kChunk ? size - j0 : kChunk);
+      for (int t = 0; t < len; t++) {
+        const double xb = static_cast<double>(xr[j0 + t]) + (bias != nullptr ? bias[j0 + t] : 0.0);
+        const float z = c * static_cast<float>(xb);
+        const double q = static_cast<double>(sigmoidTail32(z));
+        th[t] = z >= 0.0f ? 1.0 - q : q;
+      }
+      const uint64_t base = static_cast<uint64_t>(b * size + j0) + 1;
+      for (int t = 0; t < len; t++) {
+        const uint64_t bits = mix64(k1 ^ mix64(k0 + kGolden * (base + static_cast<uint64_t>(t))));
+        const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
+        orow[j0 + t] = u < th[t] ? hi : lo;
+      }
+    }
+  }
+}
+
+bool getWord(napi_env env, napi_value value, uint64_t* out) {
+  int64_t w;
+  if (!getInt(env, value, "key word", &w, 4294967295LL)) return false;
+  *out = static_cast<uint64_t>(w);
+  return true;
+}
+
+// sampleBinary(x, bias | null, batch, size, kind, k0, k1, k2, k3, out)
+napi_value SampleBinary(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  Arr x, out, bias{};
+  int64_t batch, size, kind;
+  uint64_t w[4];
+  if (!getArgs(env, info, 10, argv) || !getArr(env, argv[0], "inputs", &x)) return nullptr;
+  napi_valuetype bt;
+  napi_typeof(env, argv[1], &bt);
+  const bool hasBias = bt != napi_null && bt != napi_undefined;
+  if (hasBias && !getArr(env, argv[1], "bias", &bias)) return nullptr;
+  if (!getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "size", &size) || !getInt(env, argv[4], "kind", &kind, 1)) return nullptr;
+  for (int k = 0; k < 4; k++) if (!getWord(env, argv[5 + k], &w[k])) return nullptr;
+  if (!getArr(env, argv[9], "out", &out) || !needLength(env, x, "inputs", batch * size) || !needLength(env, out, "out", batch * size)) return nullptr;
+  if (hasBias && (bias.f32() || !needLength(env, bias, "bias", size))) {
+    if (bias.f32()) throwError(env, "type", "rbmlab native: bias must be a Float64Array");
+    return nullptr;
+  }
+  const uint64_t k0 = (w[0] << 32) | w[1];
+  const uint64_t k1 = (w[2] << 32) | w[3];
+  const double* b = hasBias ? static_cast<const double*>(bias.data) : nullptr;
+  const int kd = static_cast<int>(kind);
+  if (x.f32() && out.f32()) sampleRows(static_cast<const float*>(x.data), b, batch, size, kd, k0, k1, static_cast<float*>(out.data));
+  else if (x.f32()) sampleRows(static_cast<const float*>(x.data), b, batch, size, kd, k0, k1, static_cast<double*>(out.data));
+  else if (out.f32()) sampleRows(static_cast<const double*>(x.data), b, batch, size, kd, k0, k1, static_cast<float*>(out.data));
+  else sampleRows(static_cast<const double*>(x.data), b, batch, size, kd, k0, k1, static_cast<double*>(out.data));
+  return Undefined(env);
+}
+
+// sigmoidTail32(x, out): out[k] = the kernel's float32 smaller tail of sigmoid(x[k]) (for the
+// precision tests).
+napi_value SigmoidTail32Array(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  Arr x, out;
+  if (!getArgs(env, info, 2, argv) || !getArr(env, argv[0], "x", &x) || !getArr(env, argv[1], "out", &out) ||
+      !needLength(env, out, "out", static_cast<int64_t>(x.length))) {
+    return nullptr;
+  }
+  for (size_t k = 0; k < x.length; k++) {
+    const float v = x.f32() ? static_cast<const float*>(x.data)[k] : static_cast<float>(static_cast<const double*>(x.data)[k]);
+    const float s = sigmoidTail32(v);
+    if (out.f32()) static_cast<float*>(out.data)[k] = s;
+    else static_cast<double*>(out.data)[k] = s;
+  }
+  return Undefined(env);
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, blas, core, threads;
+  napi_create_object(env, &obj);
+  const char* config = openblas_get_config();
+  const char* corename = openblas_get_corename();
+  napi_create_string_utf8(env, config ? config : "", NAPI_AUTO_LENGTH, &blas);
+  napi_create_string_utf8(env, corename ? corename : "", NAPI_AUTO_LENGTH, &core);
+  napi_create_int32(env, openblas_get_num_threads(), &threads);
+  napi_set_named_property(env, obj, "blas", blas);
+  napi_set_named_property(env, obj, "core", core);
+  napi_set_named_property(env, obj, "threads", threads);
+  return obj;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t n;
+  if (!getArgs(env, info, 1, argv) || !getInt(env, argv[0], "threads", &n, 1024)) return nullptr;
+  if (n < 1) {
+    throwError(env, "range", "rbmlab native: threads must be at least 1");
+    return nullptr;
+  }
+  openblas_set_num_threads(static_cast<int>(n));
+  return Undefined(env);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"hiddenInputs", nullptr, HiddenInputs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"visibleInputs", nullptr, VisibleInputs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addOuterProducts", nullptr, AddOuterProducts, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sampleBinary", nullptr, SampleBinary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sigmoidTail32", nullptr, SigmoidTail32Array, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
