@@ -20,6 +20,8 @@ export * from './models/convert';
 export * from './sampling';
 export * from './exact/enumerate';
 export * from './evaluation';
+export * from './evaluation/pattern-recovery';
+export * from './evaluation/principal-components';
 export * from './exact/couplings';
 export * from './io/model-file';
 export * from './io/atomic';
