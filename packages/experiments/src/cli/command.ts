@@ -9,6 +9,11 @@ export interface Io {
   stderr(text: string): void;
   /** True when stderr is a terminal: progress is drawn as a bar there, and as plain lines otherwise. */
   readonly isTTY?: boolean;
+  /**
+   * Calls `handler` on the first SIGINT or SIGTERM (later ones act as usual: the process ends);
+   * returns a function that removes it. Absent in tests and embeddings: nothing to interrupt.
+   */
+  readonly onInterrupt?: (handler: () => void) => () => void;
 }
 
 /** Parsed flags, as yargs gives them (values unvalidated: commands validate with ./args). */

@@ -3,6 +3,10 @@
  * so `rbmlab <command> --help` cannot drift from what runs.
  */
 export const DEFAULTS = {
+  run: {
+    /** Worker threads for rbmlab run. */
+    jobs: 1,
+  },
   logz: {
     method: 'exact',
     /** AIS: independent annealing runs, steps of the linear schedule, seed. */

@@ -16,13 +16,25 @@ import { evalCommand } from './commands/eval';
 import { trainCommand } from './commands/train';
 import { logzCommand } from './commands/logz';
 import { sampleCommand } from './commands/sample';
+import { listCommand, mergeCommand, reportCommand, runCommand } from './commands/study';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './errors';
 
 /** The commands, in the order `rbmlab --help` lists them. */
-export const COMMANDS: readonly Command[] = [trainCommand, evalCommand, logzCommand, sampleCommand, couplingsCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  reportCommand,
+  mergeCommand,
+  listCommand,
+  trainCommand,
+  evalCommand,
+  logzCommand,
+  sampleCommand,
+  couplingsCommand,
+  demoCommand,
+];
 
 /** Errors raised by core for input the user can fix (a bad model file, a model too large to enumerate). */
-const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError']);
+const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError']);
 
 function packageVersion(): string {
   try {
@@ -48,7 +60,10 @@ function usageMessage(message: string, argv: readonly string[]): string {
     const flags = required[1].split(', ').map((f) => `--${f}`);
     return `missing required flag${flags.length > 1 ? 's' : ''} ${flags.join(', ')}`;
   }
-  if (/^Not enough non-option arguments/.test(message)) return 'missing the model file argument (MODEL.json)';
+  if (/^Not enough non-option arguments/.test(message)) {
+    const what: Record<string, string> = { run: 'the study file argument (STUDY.json)', report: 'the study directory argument (DIR)', merge: 'the study directories to merge (DIR...)' };
+    return `missing ${what[argv[0]] ?? 'the model file argument (MODEL.json)'}`;
+  }
   const following = /^Not enough arguments following: (.*)$/.exec(message);
   if (following) return `--${following[1]} needs a value`;
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
@@ -134,4 +149,17 @@ const processIo: Io = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   isTTY: process.stderr.isTTY === true,
+  onInterrupt: (handler) => {
+    const once = () => {
+      process.removeListener('SIGINT', once);
+      process.removeListener('SIGTERM', once);
+      handler();
+    };
+    process.on('SIGINT', once);
+    process.on('SIGTERM', once);
+    return () => {
+      process.removeListener('SIGINT', once);
+      process.removeListener('SIGTERM', once);
+    };
+  },
 };

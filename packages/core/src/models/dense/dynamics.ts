@@ -11,7 +11,9 @@
  * - Heat bath at inverse temperature beta: sigma_i = +1 with probability sigmoid(beta Delta_i).
  * - Zero temperature (asynchronous): sigma_i <- sign(Delta_i); on a tie (Delta_i = 0) the spin
  *   keeps its value. Each flip lowers E strictly, so the dynamics reach a fixed point.
- * A sweep visits sites 0 .. N-1 in order, in every chain.
+ * A sweep visits sites 0 .. N-1 in order, in every chain; with the option order 'random' it visits
+ * them in a fresh uniformly random order (Fisher-Yates from the dynamics stream) per chain and sweep,
+ * i.e. random sequential updating.
  *
  * Two ways to form Delta_i, chosen once per model:
  * - direct: Delta_i = c sum_mu xi^mu_i G(x_mu - xi^mu_i sigma_i) with G = f(a + 1) - f(a - 1) a
@@ -25,6 +27,7 @@
  */
 import { sigmoid } from '../../math/special';
 import type { Rng } from '../../random/rng';
+import { permutation } from '../../random/distributions';
 import { differenceTable, type DifferenceTable } from './energy';
 import type { DenseAssociativeMemory } from './model';
 
@@ -40,7 +43,15 @@ export interface DenseChainOptions {
   readonly init?: ArrayLike<number>;
   /** Sum Delta in the log domain even where direct sums are safe (a cross-check; slower). */
   readonly logDomain?: boolean;
+  /**
+   * The order a sweep visits the sites of a chain: 'sequential' (0 .. N-1, the default) or
+   * 'random' (a fresh random permutation per chain and sweep, drawn from rng before the sweep).
+   */
+  readonly order?: DenseSiteOrder;
 }
+
+/** How a sweep orders the sites (see DenseChainOptions.order). */
+export type DenseSiteOrder = 'sequential' | 'random';
 
 /** An energy difference Delta = sign e^logAbs, finite even where Delta is not. */
 export interface SignedLog {
@@ -58,6 +69,8 @@ export class DenseDynamics {
   readonly overlaps: Int32Array;
   /** Whether Delta is summed directly (true) or in the log domain (false); see the file comment. */
   readonly directSum: boolean;
+  /** The order a sweep visits the sites (see DenseChainOptions.order). */
+  readonly order: DenseSiteOrder;
   private readonly rng: Rng;
   private readonly n: number;
   private readonly p: number;
@@ -77,6 +90,10 @@ export class DenseDynamics {
     if (!Number.isInteger(chains) || chains < 1) throw new RangeError(`chains must be a positive integer, got ${chains}`);
     const n = model.size;
     const p = model.numPatterns;
+    if (options.order !== undefined && options.order !== 'sequential' && options.order !== 'random') {
+      throw new RangeError(`order must be "sequential" or "random", got ${JSON.stringify(options.order)}`);
+    }
+    this.order = options.order ?? 'sequential';
     this.chains = chains;
     this.rng = rng;
     this.n = n;
@@ -220,6 +237,11 @@ export class DenseDynamics {
     for (let mu = 0; mu < p; mu++) x[xo + mu] += step * xi[base + mu];
   }
 
+  /** The sites of one chain's sweep in visiting order: 0 .. N-1, or a fresh random permutation. */
+  private sweepOrder(): ArrayLike<number> | undefined {
+    return this.order === 'random' ? permutation(this.n, this.rng) : undefined;
+  }
+
   /**
    * `count` heat-bath sweeps at inverse temperature `beta` (default the model's): each site in
    * turn becomes +1 with probability sigmoid(beta Delta_i), one uniform per site.
@@ -230,7 +252,9 @@ export class DenseDynamics {
     const rng = this.rng;
     for (let sweep = 0; sweep < count; sweep++) {
       for (let c = 0; c < this.chains; c++) {
-        for (let i = 0; i < this.n; i++) {
+        const order = this.sweepOrder();
+        for (let k = 0; k < this.n; k++) {
+          const i = order ? order[k] : k;
           this.formDelta(c, i);
           this.setSpin(c, i, rng.uniform() < sigmoid(this.scaledDelta(beta)) ? 1 : -1);
         }
@@ -252,7 +276,9 @@ export class DenseDynamics {
     let flips = 0;
     for (let sweep = 0; sweep < count; sweep++) {
       for (let c = 0; c < this.chains; c++) {
-        for (let i = 0; i < this.n; i++) {
+        const order = this.sweepOrder();
+        for (let k = 0; k < this.n; k++) {
+          const i = order ? order[k] : k;
           this.formDelta(c, i);
           const m = this.mantissa;
           if (m === 0) continue;

@@ -1,0 +1,83 @@
+/**
+ * What an experiment family is: named, typed parameters with defaults and meanings, the metric
+ * columns it reports, and a trial function that turns resolved parameters and one seeded stream
+ * into metric values. The study runner (./runner) owns everything else: the grid, seeds, files,
+ * parallelism, sharding and resumption, so a family is only science.
+ */
+import type { Backend, Rng } from '@rbmlab/core';
+
+/** A parameter value as it appears in a study file and in results.csv. */
+export type ParamValue = number | string | boolean;
+
+/** Resolved parameters of one grid point: the study's params, the point's grid values, defaults. */
+export type Params = Readonly<Record<string, ParamValue>>;
+
+export interface ParamSpec {
+  /** 'integer' accepts only whole numbers; 'number' any finite number. */
+  readonly type: 'integer' | 'number' | 'string' | 'boolean';
+  /** The value used when the study gives none. Absent: the parameter is optional (see `required`). */
+  readonly default?: ParamValue;
+  /** The study must give it (no default makes sense). */
+  readonly required?: boolean;
+  /** Allowed values of a 'string' parameter. */
+  readonly choices?: readonly string[];
+  /** Inclusive lower bound of a number (strict when `exclusiveMin`). */
+  readonly min?: number;
+  readonly exclusiveMin?: boolean;
+  /** Inclusive upper bound of a number (strict when `exclusiveMax`). */
+  readonly max?: number;
+  readonly exclusiveMax?: boolean;
+  /** One line for `rbmlab list`: the meaning, with the symbol of MODELS.md where there is one. */
+  readonly describe: string;
+}
+
+/** One row of metric values (and, for series experiments, the series key). */
+export type MetricRow = Readonly<Record<string, number>>;
+
+/** What a trial gets besides its parameters. */
+export interface TrialContext {
+  /** The trial's seed, derived from (study seed, grid point, trial index) alone. */
+  readonly seed: number;
+  /** createRng(seed): the trial's only source of randomness (split it into named children). */
+  readonly rng: Rng;
+  /** The backend the study runs on (recorded in the manifest). */
+  readonly backend: Backend;
+}
+
+export interface Experiment {
+  /** The name a study file gives in "experiment" (a contract). */
+  readonly name: string;
+  /** One line for `rbmlab list`. */
+  readonly describe: string;
+  /** Parameters in the order results.csv lists them. */
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Metric columns at these parameters, in CSV order (may depend on them, e.g. J1..J{order}). */
+  metrics(params: Params): readonly string[];
+  /**
+   * Set when a trial reports several rows (one per epoch, say): the name of the column that
+   * tells them apart. It is written after `seed`, summaries group by it, and plots use it as x.
+   */
+  readonly series?: string;
+  /**
+   * Checks between parameters after each has passed its own spec (alpha or P, not both; p even
+   * for a model...). Throws ParamError naming the field.
+   */
+  check?(params: Params): void;
+  /** Facts about how a point is run that a reader of the results needs (how data were drawn). */
+  plan?(params: Params): Readonly<Record<string, ParamValue>>;
+  /** One trial: deterministic given `params` and `context.rng`. */
+  run(params: Params, context: TrialContext): MetricRow | MetricRow[] | Promise<MetricRow | MetricRow[]>;
+}
+
+/** A parameter the study got wrong; `field` is its path in the study file ("params.N", "grid.alpha"). */
+export class ParamError extends Error {
+  override readonly name = 'StudyError';
+  constructor(
+    readonly field: string,
+    message: string,
+    /** Raised by a family's check() between parameters, so it may hold at some grid points only. */
+    readonly crossCheck = false,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `rbmlab merge` and `rbmlab report`: directories of the same study (shards, or runs on several
+ * machines) combine into one, and a directory's tables and plots are rendered again from its
+ * results. Only trials that finished completely (./results) are taken.
+ */
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import * as path from 'node:path';
+import { MANIFEST_FILE, readManifest, studyDifference, type Manifest } from './manifest';
+import { writePlots } from './plots';
+import { parseRows, readFinishedTrials, resultsLayout, type FinishedTrial, type ResultsLayout } from './results';
+import { buildManifest, finishDirectory } from './runner';
+import { parseStudy, StudyError, type Study } from './study';
+import { summarize, writeSummary, type SummaryRow } from './summary';
+
+/** A study directory as found on disk. */
+export interface StudyDirectory {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly study: Study;
+  readonly layout: ResultsLayout;
+  readonly finished: Map<string, FinishedTrial>;
+}
+
+export function openStudyDirectory(dir: string): StudyDirectory {
+  if (!existsSync(dir)) throw new StudyError(`${dir}: no such directory`);
+  const manifest = readManifest(dir);
+  if (manifest === undefined) throw new StudyError(`${dir}: not a study directory (no readable ${MANIFEST_FILE})`);
+  let study: Study;
+  try {
+    study = parseStudy(manifest.study);
+  } catch (err) {
+    if (err instanceof StudyError) throw new StudyError(`${dir}/${MANIFEST_FILE}: its study is not valid here: ${err.message}`);
+    throw err;
+  }
+  const layout = resultsLayout(study);
+  const complete = manifest.status === 'complete' || manifest.status === 'incomplete';
+  return { dir, manifest, study, layout, finished: readFinishedTrials(dir, study, layout, (m) => new StudyError(m), { complete }) };
+}
+
+export interface MergeOutcome {
+  readonly dir: string;
+  readonly study: Study;
+  readonly layout: ResultsLayout;
+  readonly summary: readonly SummaryRow[];
+  readonly done: number;
+  readonly total: number;
+}
+
+export async function mergeStudies(dirs: readonly string[], out: string, options: { plots?: boolean } = {}): Promise<MergeOutcome> {
+  if (dirs.length === 0) throw new StudyError('no directories to merge');
+  const inputs = dirs.map(openStudyDirectory);
+  const first = inputs[0];
+  for (const input of inputs.slice(1)) {
+    const differs = studyDifference(first.manifest.study, input.manifest.study);
+    if (differs !== undefined) throw new StudyError(`${input.dir} holds a different study from ${first.dir} (their "${differs}" differs)`);
+  }
+  checkOutput(out, dirs, first);
+  const finished = new Map<string, FinishedTrial>();
+  for (const input of inputs) {
+    for (const [key, trial] of input.finished) {
+      const seen = finished.get(key);
+      if (seen !== undefined && seen.lines !== trial.lines) {
+        throw new StudyError(`${input.dir}: trial ${trial.trial} of grid point ${trial.point} differs from the same trial in another directory`);
+      }
+      if (seen === undefined) finished.set(key, trial);
+    }
+  }
+  const study = first.study;
+  const total = study.points.length * study.file.trials;
+  const backends = [...new Set(inputs.map((i) => i.manifest.backend))];
+  const started = new Date().toISOString();
+  const manifest = buildManifest(study, first.layout, {
+    status: finished.size === total ? 'complete' : 'incomplete',
+    shard: null,
+    assigned: total,
+    finished,
+    sessions: [...inputs.flatMap((i) => i.manifest.timings.sessions), { command: 'merge', started, trialsRun: 0, backend: backends.join(', ') }],
+    backend: backends.join(', '),
+    mergedFrom: dirs.map((d) => path.resolve(d)),
+  });
+  const outcome = await finishDirectory(out, study, first.layout, finished, manifest, options.plots !== false);
+  return { ...outcome, total };
+}
+
+/** OUT must be new, empty, or an earlier merge of the same study, and none of the inputs. */
+function checkOutput(out: string, dirs: readonly string[], first: StudyDirectory): void {
+  if (!existsSync(out)) {
+    mkdirSync(out, { recursive: true });
+    return;
+  }
+  const real = realpathSync(out);
+  for (const dir of dirs) if (realpathSync(dir) === real) throw new StudyError(`--out ${out} is one of the directories being merged; choose a new one`);
+  const manifest = readManifest(out);
+  if (manifest === undefined) {
+    if (readdirSync(out).length > 0) throw new StudyError(`--out ${out}: not empty and holds no study; choose another directory`);
+    return;
+  }
+  if (manifest.mergedFrom === undefined || studyDifference(manifest.study, first.manifest.study) !== undefined) {
+    throw new StudyError(`--out ${out}: already holds a study that is not an earlier merge of this one; choose another directory`);
+  }
+}
+
+/** Renders summary.csv and the plots of `dir` again from its finished trials; results.csv is left as it is. */
+export async function reportStudy(dir: string, options: { plots?: boolean } = {}): Promise<{ study: Study; layout: ResultsLayout; summary: SummaryRow[]; done: number; total: number; manifest: Manifest }> {
+  const { study, layout, finished, manifest } = openStudyDirectory(dir);
+  const summary = summarize(study, layout, parseRows(layout, finished.values()));
+  writeSummary(dir, study, layout, summary);
+  if (options.plots !== false && summary.length > 0) await writePlots(dir, study, layout, summary);
+  return { study, layout, summary, done: finished.size, total: study.points.length * study.file.trials, manifest };
+}

@@ -1,0 +1,290 @@
+/**
+ * The study runner: runs the (grid point, trial) tasks of a study, or of one shard of it, into a
+ * directory, appending each finished trial at once (./results), and finishes the directory with
+ * canonical results.csv, summary.csv, plots and manifest.json.
+ *
+ * Task k = point * trials + trial (canonical order) belongs to shard i of n when k mod n = i:
+ * shards interleave, so each gets a share of every grid point, cheap and expensive alike.
+ * With jobs > 1 the trials run on worker threads (./worker, from the built package); the main
+ * thread writes. Seeds come from ./seeds, so none of this changes a single number.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { backendInfo, defaultBackend, type Backend } from '@rbmlab/core';
+import type { MetricRow } from './experiment';
+import { commit, MANIFEST_FILE, pointsOf, readManifest, studyDifference, versions, writeManifest, type Manifest, type Session, type Shard } from './manifest';
+import { writePlots } from './plots';
+import { appendTrial, formatTrialRows, readFinishedTrials, resultsLayout, taskKey, writeCanonicalResults, parseRows, type FinishedTrial, type ResultsLayout } from './results';
+import { trialSeed } from './seeds';
+import { StudyError, formatPoint, type GridPoint, type Study } from './study';
+import { summarize, writeSummary, type SummaryRow } from './summary';
+import { runTrial } from './trial';
+import type { TrialRequest, TrialResponse } from './worker';
+
+export interface Task {
+  readonly point: GridPoint;
+  readonly trial: number;
+  readonly seed: number;
+}
+
+export interface TrialEvent {
+  /** Trials of this run's share done so far (including those found done on --resume). */
+  readonly done: number;
+  readonly assigned: number;
+  readonly point: GridPoint;
+  readonly trial: number;
+  readonly seconds: number;
+}
+
+export interface RunStudyOptions {
+  readonly study: Study;
+  readonly out: string;
+  /** Continue the study already in `out` (a fresh start when `out` holds none). */
+  readonly resume?: boolean;
+  readonly shard?: Shard;
+  /** Worker threads; 1 runs trials on the calling thread. */
+  readonly jobs?: number;
+  readonly backend?: Backend;
+  /** Render plots when the study (or shard) finishes; default true. */
+  readonly plots?: boolean;
+  /** Abort to stop after the trials in flight: the run rejects with StudyInterrupted. */
+  readonly signal?: AbortSignal;
+  readonly onStart?: (state: { readonly done: number; readonly assigned: number; readonly total: number }) => void;
+  readonly onTrial?: (event: TrialEvent) => void;
+}
+
+export interface StudyOutcome {
+  readonly dir: string;
+  readonly study: Study;
+  readonly layout: ResultsLayout;
+  readonly summary: readonly SummaryRow[];
+  /** Trials run by this call. */
+  readonly ran: number;
+  readonly done: number;
+  readonly assigned: number;
+  readonly total: number;
+  readonly plots: readonly string[];
+}
+
+/** Raised when a run is aborted; what finished is on disk and --resume continues. */
+export class StudyInterrupted extends Error {
+  override readonly name = 'StudyInterrupted';
+  constructor(
+    readonly done: number,
+    readonly assigned: number,
+  ) {
+    super(`interrupted after ${done} of ${assigned} trials`);
+  }
+}
+
+/** A trial threw: the study stops; finished trials are kept. */
+export class TrialError extends Error {
+  override readonly name = 'TrialError';
+}
+
+/** The tasks of a study, or of shard `shard`, in canonical order. */
+export function studyTasks(study: Study, shard?: Shard): Task[] {
+  const tasks: Task[] = [];
+  for (const point of study.points) {
+    for (let trial = 0; trial < study.file.trials; trial++) {
+      const k = point.index * study.file.trials + trial;
+      if (shard && k % shard.count !== shard.index) continue;
+      tasks.push({ point, trial, seed: trialSeed(study.file.seed, point.values, trial) });
+    }
+  }
+  return tasks;
+}
+
+/** Checks that `dir` may receive this run and returns the trials it already holds. */
+function prepareDirectory(dir: string, study: Study, layout: ResultsLayout, shard: Shard | null, resume: boolean): { finished: Map<string, FinishedTrial>; previous?: Manifest } {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    return { finished: new Map() };
+  }
+  const previous = readManifest(dir);
+  if (previous === undefined) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      throw new StudyError(`--out ${dir}: not a directory`);
+    }
+    if (entries.length > 0) throw new StudyError(`--out ${dir}: not empty and holds no study (no ${MANIFEST_FILE}); choose another directory`);
+    return { finished: new Map() };
+  }
+  if (!resume) throw new StudyError(`--out ${dir}: already holds study "${previous.study.name}"; add --resume to continue it, or choose another directory`);
+  const differs = studyDifference(previous.study, study.file);
+  if (differs !== undefined) throw new StudyError(`--resume: ${dir} holds a different study (its "${differs}" differs from the study file's)`);
+  if (JSON.stringify(previous.shard) !== JSON.stringify(shard)) {
+    const show = (s: Shard | null) => (s ? `--shard ${s.index}/${s.count}` : 'no --shard');
+    throw new StudyError(`--resume: ${dir} was run with ${show(previous.shard)}, not ${show(shard)}`);
+  }
+  return { finished: readFinishedTrials(dir, study, layout, (m) => new StudyError(m)), previous };
+}
+
+export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
+  const { study, out: dir } = options;
+  const layout = resultsLayout(study);
+  const shard = options.shard ?? null;
+  const backend = options.backend ?? defaultBackend();
+  const jobs = options.jobs ?? 1;
+  const tasks = studyTasks(study, options.shard);
+  const total = study.points.length * study.file.trials;
+  const { finished, previous } = prepareDirectory(dir, study, layout, shard, options.resume === true);
+  const assignedKeys = new Set(tasks.map((t) => taskKey(t.point.index, t.trial)));
+  for (const key of finished.keys()) if (!assignedKeys.has(key)) finished.delete(key);
+  // start from a clean state: rows of trials cut off mid-write are dropped here
+  writeCanonicalResults(dir, layout, finished.values());
+  const remaining = tasks.filter((t) => !finished.has(taskKey(t.point.index, t.trial)));
+  const session: Session = { command: previous ? 'resume' : 'run', started: new Date().toISOString(), trialsRun: 0, jobs, backend: backend.name };
+  const sessions = [...(previous?.timings.sessions ?? [])];
+  const manifest = (status: Manifest['status'], current: Session): Manifest =>
+    buildManifest(study, layout, { status, shard, assigned: tasks.length, finished, sessions: [...sessions, current], backend: backend.name });
+  writeManifest(dir, manifest('running', session));
+  options.onStart?.({ done: finished.size, assigned: tasks.length, total });
+
+  const started = performance.now();
+  let ran = 0;
+  const record = (task: Task, rows: readonly MetricRow[], seconds: number) => {
+    const trial: FinishedTrial = { point: task.point.index, trial: task.trial, seed: task.seed, rows: rows.length, seconds, lines: formatTrialRows(layout, task.point, task.trial, task.seed, rows) };
+    appendTrial(dir, trial);
+    finished.set(taskKey(trial.point, trial.trial), trial);
+    ran++;
+    options.onTrial?.({ done: finished.size, assigned: tasks.length, point: task.point, trial: task.trial, seconds });
+  };
+  const endSession = (): Session => ({ ...session, finished: new Date().toISOString(), seconds: (performance.now() - started) / 1000, trialsRun: ran });
+  try {
+    if (jobs <= 1) await runInProcess(study, remaining, backend, record, options.signal);
+    else await runOnWorkers(study, remaining, jobs, record, options.signal);
+  } catch (err) {
+    writeManifest(dir, manifest('interrupted', endSession()));
+    if (err instanceof StudyInterrupted) throw new StudyInterrupted(finished.size, tasks.length);
+    throw err;
+  }
+  const outcome = await finishDirectory(dir, study, layout, finished, manifest('complete', endSession()), options.plots !== false);
+  return { ...outcome, ran, assigned: tasks.length, total };
+}
+
+async function runInProcess(study: Study, tasks: readonly Task[], backend: Backend, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {
+  for (const task of tasks) {
+    // yield to the event loop between trials, so that a SIGINT handler gets to run
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw new StudyInterrupted(0, 0);
+    const t0 = performance.now();
+    let rows: MetricRow[];
+    try {
+      rows = await runTrial(study.experiment, task.point.params, task.seed, backend);
+    } catch (err) {
+      throw trialError(task, err instanceof Error ? err.message : String(err));
+    }
+    record(task, rows, (performance.now() - t0) / 1000);
+  }
+}
+
+function trialError(task: Task, message: string): TrialError {
+  return new TrialError(`trial ${task.trial} at ${formatPoint(task.point.values)} failed: ${message}`);
+}
+
+/** The compiled worker (worker threads run JavaScript: the built package). */
+function workerScript(): string {
+  const script = path.resolve(__dirname, '..', '..', 'dist', 'study', 'worker.js');
+  if (!existsSync(script)) throw new StudyError(`--jobs needs the built package (${script} is missing; run npm run build)`);
+  return script;
+}
+
+async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {
+  if (tasks.length === 0) return;
+  const script = workerScript();
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let inFlight = 0;
+      let failed = false;
+      const fail = (err: Error) => {
+        if (failed) return;
+        failed = true;
+        reject(err);
+      };
+      const onAbort = () => fail(new StudyInterrupted(0, 0));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const feed = (worker: Worker) => {
+        if (failed) return;
+        if (next >= tasks.length) {
+          if (inFlight === 0) {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }
+          return;
+        }
+        const task = tasks[next];
+        const request: TrialRequest = { id: next, params: task.point.params, seed: task.seed };
+        next++;
+        inFlight++;
+        worker.postMessage(request);
+      };
+      for (let j = 0; j < Math.min(jobs, tasks.length); j++) {
+        const worker = new Worker(script, { workerData: { experiment: study.experiment.name } });
+        workers.push(worker);
+        worker.on('message', (response: TrialResponse) => {
+          inFlight--;
+          const task = tasks[response.id];
+          if ('error' in response) return fail(trialError(task, response.error));
+          try {
+            record(task, response.rows, response.seconds);
+          } catch (err) {
+            return fail(err as Error);
+          }
+          feed(worker);
+        });
+        worker.on('error', (err) => fail(new TrialError(`a worker thread failed: ${err.message}`)));
+        worker.on('exit', (code) => {
+          if (code !== 0) fail(new TrialError(`a worker thread exited with code ${code} (out of memory?)`));
+        });
+        feed(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function buildManifest(
+  study: Study,
+  layout: ResultsLayout,
+  state: { status: Manifest['status']; shard: Shard | null; assigned: number; finished: Map<string, FinishedTrial>; sessions: readonly Session[]; backend: string; mergedFrom?: readonly string[] },
+): Manifest {
+  const seconds = [...state.finished.values()].map((t) => t.seconds);
+  const sum = seconds.reduce((a, b) => a + b, 0);
+  return {
+    format: 'rbmlab.study-manifest/1',
+    study: study.file,
+    experiment: study.experiment.name,
+    status: state.status,
+    shard: state.shard,
+    ...(state.mergedFrom ? { mergedFrom: state.mergedFrom } : {}),
+    trials: { total: study.points.length * study.file.trials, assigned: state.assigned, done: state.finished.size },
+    columns: layout.columns,
+    points: pointsOf(study),
+    backend: state.backend,
+    ...(state.backend === backendInfo().name ? { backendInfo: backendInfo() } : {}),
+    versions: versions(),
+    commit: commit(),
+    platform: { os: `${process.platform} ${os.release()}`, arch: process.arch, cpus: os.cpus().length },
+    timings: { sessions: state.sessions, trialSeconds: { total: sum, mean: seconds.length ? sum / seconds.length : 0, max: seconds.length ? Math.max(...seconds) : 0 } },
+  };
+}
+
+/** Writes the finished form of a directory: canonical results, summary, plots, manifest. */
+async function finishDirectory(dir: string, study: Study, layout: ResultsLayout, finished: Map<string, FinishedTrial>, manifest: Manifest, plots: boolean): Promise<{ dir: string; study: Study; layout: ResultsLayout; summary: SummaryRow[]; done: number; plots: string[] }> {
+  writeCanonicalResults(dir, layout, finished.values());
+  const summary = summarize(study, layout, parseRows(layout, finished.values()));
+  writeSummary(dir, study, layout, summary);
+  const written = plots && summary.length > 0 ? await writePlots(dir, study, layout, summary) : [];
+  writeManifest(dir, manifest);
+  return { dir, study, layout, summary, done: finished.size, plots: written };
+}
+
+export { buildManifest, finishDirectory };

@@ -1,0 +1,133 @@
+/**
+ * Study files: `{"name", "experiment", "seed", "trials", "params": {...}, "grid": {"key": [values]}}`.
+ * The grid is the cartesian product of its lists, the first key varying slowest; params are fixed
+ * for the whole study. Validation resolves every point up front, so a study that starts is a
+ * study whose every trial has valid parameters; each error names the field at fault.
+ */
+import { readFileSync } from 'node:fs';
+import { experimentByName, EXPERIMENTS } from '../families';
+import { ParamError, type Experiment, type ParamValue, type Params } from './experiment';
+import { resolveParams } from './params';
+
+/** A study file as written (validated). */
+export interface StudyFile {
+  readonly name: string;
+  readonly experiment: string;
+  readonly seed: number;
+  readonly trials: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly grid: Readonly<Record<string, readonly ParamValue[]>>;
+}
+
+/** One grid point: its index in grid order, its grid values and its resolved parameters. */
+export interface GridPoint {
+  readonly index: number;
+  readonly values: Readonly<Record<string, ParamValue>>;
+  readonly params: Params;
+}
+
+export interface Study {
+  readonly file: StudyFile;
+  readonly experiment: Experiment;
+  /** Grid keys in the order the study file gives them. */
+  readonly gridKeys: readonly string[];
+  readonly points: readonly GridPoint[];
+}
+
+/** A study file the user must fix; the message names the file's field. */
+export class StudyError extends Error {
+  override readonly name = 'StudyError';
+}
+
+const TOP_LEVEL = ['name', 'experiment', 'seed', 'trials', 'params', 'grid'] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates the JSON value of a study file and resolves its grid. */
+export function parseStudy(json: unknown): Study {
+  if (!isRecord(json)) throw new StudyError('the study file must hold a JSON object');
+  for (const key of Object.keys(json)) {
+    if (!(TOP_LEVEL as readonly string[]).includes(key)) throw new StudyError(`${key}: unknown field (a study has ${TOP_LEVEL.join(', ')})`);
+  }
+  const { name, experiment: experimentName, seed, trials } = json;
+  if (typeof name !== 'string' || name.trim() === '') throw new StudyError('name: expected a non-empty string');
+  if (typeof experimentName !== 'string') throw new StudyError('experiment: expected the name of an experiment (see rbmlab list)');
+  const experiment = experimentByName(experimentName);
+  if (experiment === undefined) {
+    throw new StudyError(`experiment: unknown experiment ${JSON.stringify(experimentName)} (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`);
+  }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new StudyError(`seed: expected a non-negative integer, got ${JSON.stringify(seed)}`);
+  if (typeof trials !== 'number' || !Number.isSafeInteger(trials) || trials < 1) throw new StudyError(`trials: expected a positive integer, got ${JSON.stringify(trials)}`);
+  const params = json.params ?? {};
+  if (!isRecord(params)) throw new StudyError('params: expected an object of parameter values');
+  if (!isRecord(json.grid)) throw new StudyError('grid: expected an object of lists, e.g. {"alpha": [0.05, 0.1]}');
+  const grid = json.grid;
+  const gridKeys = Object.keys(grid);
+  if (gridKeys.length === 0) throw new StudyError('grid: empty; give at least one key with a list of values');
+  for (const key of gridKeys) {
+    const values = grid[key];
+    if (!Array.isArray(values) || values.length === 0) throw new StudyError(`grid.${key}: expected a non-empty list of values`);
+    const seen = new Set<string>();
+    for (const value of values) {
+      const text = JSON.stringify(value);
+      if (seen.has(text)) throw new StudyError(`grid.${key}: the value ${text} appears twice`);
+      seen.add(text);
+    }
+  }
+  const file: StudyFile = { name, experiment: experimentName, seed, trials, params: params as Record<string, ParamValue>, grid: grid as Record<string, ParamValue[]> };
+  const points: GridPoint[] = [];
+  for (const values of cartesian(gridKeys, file.grid)) {
+    let resolved: Params;
+    try {
+      resolved = resolveParams(experiment, params, values);
+    } catch (err) {
+      if (err instanceof ParamError) throw new StudyError(err.crossCheck ? `${err.message} (at grid point ${formatPoint(values)})` : err.message);
+      throw err;
+    }
+    points.push({ index: points.length, values, params: resolved });
+  }
+  return { file, experiment, gridKeys, points };
+}
+
+/** The points of the grid in order: the first key varies slowest. */
+function cartesian(keys: readonly string[], grid: Readonly<Record<string, readonly ParamValue[]>>): Record<string, ParamValue>[] {
+  let points: Record<string, ParamValue>[] = [{}];
+  for (const key of keys) {
+    const next: Record<string, ParamValue>[] = [];
+    for (const point of points) for (const value of grid[key]) next.push({ ...point, [key]: value });
+    points = next;
+  }
+  return points;
+}
+
+/** "alpha=0.1, N=100": a point as the progress line and error messages show it. */
+export function formatPoint(values: Readonly<Record<string, ParamValue>>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** Reads and validates a study file; every failure is a StudyError naming the file. */
+export function readStudy(file: string): Study {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StudyError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new StudyError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    return parseStudy(json);
+  } catch (err) {
+    if (err instanceof StudyError) throw new StudyError(`${file}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * A worker thread of `rbmlab run --jobs J`: runs the trials the main thread sends, one at a
+ * time, and posts back their rows. The main thread alone writes files.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { experimentByName } from '../families';
+import type { Params } from './experiment';
+import { runTrial } from './trial';
+
+export interface TrialRequest {
+  readonly id: number;
+  readonly params: Params;
+  readonly seed: number;
+}
+
+export type TrialResponse =
+  | { readonly id: number; readonly rows: Record<string, number>[]; readonly seconds: number }
+  | { readonly id: number; readonly error: string };
+
+const experiment = experimentByName((workerData as { experiment: string }).experiment);
+const port = parentPort!;
+
+port.on('message', (request: TrialRequest) => {
+  const started = performance.now();
+  void (async () => {
+    try {
+      if (experiment === undefined) throw new Error(`unknown experiment ${(workerData as { experiment: string }).experiment}`);
+      const rows = await runTrial(experiment, request.params, request.seed);
+      port.postMessage({ id: request.id, rows: rows as Record<string, number>[], seconds: (performance.now() - started) / 1000 } satisfies TrialResponse);
+    } catch (err) {
+      port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies TrialResponse);
+    }
+  })();
+});
