@@ -163,7 +163,7 @@ export function readFinishedTrials(
     } catch (err) {
       throw fail(`${resultsPath}: a row is not valid CSV (${(err as Error).message})`);
     }
-    const point = signatures.get(cells.slice(0, layout.paramColumns.length).map(requote).join(','));
+    const point = signatures.get(cells.slice(0, layout.paramColumns.length).map((cell) => csvCell(cell)).join(','));
     if (point === undefined) throw fail(`${resultsPath}: a row matches no grid point of this study`);
     const key = taskKey(point, Number(cells[layout.paramColumns.length]));
     const group = grouped.get(key) ?? [];
@@ -182,11 +182,6 @@ export function readFinishedTrials(
     finished.set(key, { ...record, lines: group.join('') });
   }
   return finished;
-}
-
-/** A cell as read back, written again the way csvCell writes it (quotes restored). */
-function requote(cell: string): string {
-  return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
 /** The lines of a file that end in "\n" (a torn last line is dropped). */
