@@ -9,6 +9,12 @@ export interface NativeAddon {
   sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
   /** The fused sampler's float32 smaller tail of sigmoid, min(sigmoid(x), 1 - sigmoid(x)). */
   sigmoidTail32(x: FloatArray, out: FloatArray): void;
+  /** out = sigmoid (kind 0) or tanh (kind 1) of inputs + bias, sums[j] += column sums of out (float32 out: computed in float32). */
+  binaryActivations(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, out: FloatArray, sums: Float64Array): void;
+  /** true iff no entry is NaN or infinite. */
+  allFinite(x: Float64Array): boolean;
+  /** target += step, and mirror = float32(target) when given, in one pass; true iff every updated entry is finite. */
+  addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
   info(): { blas: string; core: string; threads: number };
   setThreads(threads: number): void;
 }

@@ -2,8 +2,9 @@
  * Training and evaluation workloads at MNIST's shape (784 visible x 500 hidden bernoulli units):
  *
  * - pcd1-784x500-b100: one epoch of PCD-1 with the Trainer (minibatch 100, 100 persistent chains,
- *   SGD at learning rate 0.05; parameters and gradient sums in float64, products in float32 on the
- *   native-openblas-f32 backend where it loads, else the default backend) against scikit-learn's
+ *   SGD at learning rate 0.05; the Trainer's precision 'float32': products read a float32 mirror
+ *   of W and float32 chains and minibatches, on the default backend (sgemm on native-openblas),
+ *   while parameters, gradient sums and the optimizer stay float64) against scikit-learn's
  *   BernoulliRBM.fit (float64) with the same settings
  *   (its PCD keeps batch_size = 100 chains; ../shared/anchors/reference_rbm.py `train`). The data
  *   are the anchor's: rows of i.i.d. Bernoulli(0.2) pixels, 10,000 of them (2,000 with --quick).
@@ -20,7 +21,6 @@ import {
   bernoulli,
   createRng,
   defaultBackend,
-  loadNativeBackend,
   RBM,
   Trainer,
   type Rng,
@@ -54,8 +54,8 @@ export function pcdWorkload(options: TrainingBenchOptions): Row[] {
   const rbm = RBM.random(new BernoulliLayer(N), new BernoulliLayer(M), rng.split('init'), 0.01);
   // the reference first: OpenBLAS threads spinning after rbmlab's products would slow it
   const ref = options.reference?.('train', ['--visible', String(N), '--hidden', String(M), '--batch', String(batch), '--samples', String(rows), '--epochs', '1']) ?? null;
-  const backend = loadNativeBackend().backend?.withProducts('float32') ?? defaultBackend();
-  const trainer = new Trainer(rbm, data, rows, { method: 'pcd', k: 1, batchSize: batch, chains: batch, learningRate, rng: rng.split('trainer'), backend });
+  const backend = defaultBackend();
+  const trainer = new Trainer(rbm, data, rows, { method: 'pcd', k: 1, batchSize: batch, chains: batch, learningRate, rng: rng.split('trainer'), backend, precision: 'float32' });
   const [record] = trainer.train(1);
   const refRate = ref ? ref.samples_per_s : null;
   return [
@@ -66,7 +66,7 @@ export function pcdWorkload(options: TrainingBenchOptions): Row[] {
       reference: refRate,
       unit: 'samples/s',
       ratio: refRate === null ? null : record.samplesPerSecond / refRate,
-      note: `1 epoch over ${rows} Bernoulli(${PIXEL_ON}) rows, ${batch} chains, sgd lr ${learningRate}; rbmlab Trainer, ${backend.name} backend`,
+      note: `1 epoch over ${rows} Bernoulli(${PIXEL_ON}) rows, ${batch} chains, sgd lr ${learningRate}; rbmlab Trainer, precision float32, ${backend.name} backend`,
     },
   ];
 }

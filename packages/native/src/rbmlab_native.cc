@@ -6,11 +6,16 @@
 //   sampleBinary(x, bias, batch, size, kind, k0, k1, k2, k3, out)
 //       out[b, j] = hi if u(key, b * size + j) < sigmoid(c (x[b, j] + bias[j])) else lo,
 //       kind 0: bernoulli (c = 1, values 0/1), kind 1: spin (c = 2, values -1/+1).
+//   binaryActivations(x, bias, batch, size, kind, out, sums)
+//       out[b, j] = sigmoid (kind 0) or tanh (kind 1) of x[b, j] + bias[j]; sums[j] += sum_b out[b, j]
+//   allFinite(x)                               true iff no entry of x is NaN or infinite
+//   addStep(p, d, mirror)                      p += d, mirror = float32(p); true iff p stays finite
 //   info()                                     {blas, core, threads}
 //   setThreads(n)
 //
-// Arrays are Float32Array or Float64Array (row-major). All float32 operands: sgemm; all float64:
-// dgemm; a mix is computed in float64 on copies. With single = true every product is an sgemm on
+// Arrays are Float32Array or Float64Array (row-major). Both factors float32: sgemm (a float64 out
+// receives the float32 product through a buffer: the float32 trainer's gradient sums); otherwise
+// dgemm, on float64 copies of any float32 factor. With single = true every product is an sgemm on
 // float32 copies of the operands (the "native-openblas-f32" backend). x and out of sampleBinary may be the same array.
 //
 // Random numbers (counter-based, so any split of the work gives the same bits): the key is four
@@ -138,9 +143,12 @@ void gemm(bool single, bool transA, bool transB, int64_t M, int64_t N, int64_t K
   const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
   const size_t nA = static_cast<size_t>(transA ? K : M) * lda;
   const size_t nB = static_cast<size_t>(transB ? N : K) * ldb;
-  if (single && !(A.f32() && B.f32() && C.f32())) {
+  if ((single || (A.f32() && B.f32())) && !(A.f32() && B.f32() && C.f32())) {
     F32View a(A, nA), b(B, nB);
-    std::vector<float> c(nC);
+    // the float32 product, in a buffer kept between calls (sgemm with beta = 0 overwrites it:
+    // no zeroing, no allocation per call; one per thread, as studies run on worker threads)
+    thread_local std::vector<float> c;
+    if (c.size() < nC) c.resize(nC);
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, static_cast<float>(alpha), a.data, lda, b.data, ldb, 0.0f, c.data(), ldc);
     if (C.f32()) {
       float* out = static_cast<float*>(C.data);
@@ -377,6 +385,139 @@ napi_value Info(napi_env env, napi_callback_info) {
   return obj;
 }
 
+// ---- training: activations and the parameter update ----
+
+// out[b, j] = f(x[b, j] + bias[j]) and sums[j] += sum_b out[b, j], with f = sigmoid (kind 0) or
+// tanh (kind 1): the activations Gamma'(x + bias) of bernoulli and spin units. A float32 out is
+// computed in float32 (the fused sampler's e^t: relative error of sigmoid about 2e-7, absolute
+// error of tanh about 2e-7); a float64 out in float64 with std::exp. The sums are float64.
+template <typename In>
+void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, float* out, double* sums) {
+  for (int64_t b = 0; b < batch; b++) {
+    const In* xr = x + b * size;
+    float* orow = out + b * size;
+    for (int64_t j = 0; j < size; j++) {
+      const float z = static_cast<float>(static_cast<double>(xr[j]) + (bias != nullptr ? bias[j] : 0.0));
+      float a;
+      if (kind == 0) {
+        const float e = expNonPositive(-std::fabs(z));  // sigmoid(z) = 1/(1+e) (z >= 0), e/(1+e) (z < 0)
+        a = (z >= 0.0f ? 1.0f : e) / (1.0f + e);
+      } else {
+        const float e = expNonPositive(-2.0f * std::fabs(z));  // tanh|z| = (1-e)/(1+e)
+        const float t = (1.0f - e) / (1.0f + e);
+        a = z >= 0.0f ? t : -t;
+      }
+      orow[j] = z == z ? a : z;  // NaN in, NaN out
+    }
+    for (int64_t j = 0; j < size; j++) sums[j] += orow[j];
+  }
+}
+
+template <typename In>
+void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, double* out, double* sums) {
+  for (int64_t b = 0; b < batch; b++) {
+    const In* xr = x + b * size;
+    double* orow = out + b * size;
+    for (int64_t j = 0; j < size; j++) {
+      const double z = static_cast<double>(xr[j]) + (bias != nullptr ? bias[j] : 0.0);
+      orow[j] = kind == 0 ? (z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z))) : std::tanh(z);
+    }
+    for (int64_t j = 0; j < size; j++) sums[j] += orow[j];
+  }
+}
+
+// binaryActivations(x, bias | null, batch, size, kind, out, sums)
+napi_value BinaryActivations(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr x, out, sums, bias{};
+  int64_t batch, size, kind;
+  if (!getArgs(env, info, 7, argv) || !getArr(env, argv[0], "inputs", &x)) return nullptr;
+  napi_valuetype bt;
+  napi_typeof(env, argv[1], &bt);
+  const bool hasBias = bt != napi_null && bt != napi_undefined;
+  if (hasBias && !getArr(env, argv[1], "bias", &bias)) return nullptr;
+  if (!getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "size", &size) || !getInt(env, argv[4], "kind", &kind, 1) ||
+      !getArr(env, argv[5], "out", &out) || !getArr(env, argv[6], "sums", &sums) || !needLength(env, x, "inputs", batch * size) ||
+      !needLength(env, out, "out", batch * size) || !needLength(env, sums, "sums", size)) {
+    return nullptr;
+  }
+  if (hasBias && (bias.f32() || !needLength(env, bias, "bias", size))) {
+    if (bias.f32()) throwError(env, "type", "rbmlab native: bias must be a Float64Array");
+    return nullptr;
+  }
+  if (sums.f32()) {
+    throwError(env, "type", "rbmlab native: sums must be a Float64Array");
+    return nullptr;
+  }
+  const double* b = hasBias ? static_cast<const double*>(bias.data) : nullptr;
+  double* sm = static_cast<double*>(sums.data);
+  const int kd = static_cast<int>(kind);
+  if (x.f32() && out.f32()) activationRows(static_cast<const float*>(x.data), b, batch, size, kd, static_cast<float*>(out.data), sm);
+  else if (x.f32()) activationRows(static_cast<const float*>(x.data), b, batch, size, kd, static_cast<double*>(out.data), sm);
+  else if (out.f32()) activationRows(static_cast<const double*>(x.data), b, batch, size, kd, static_cast<float*>(out.data), sm);
+  else activationRows(static_cast<const double*>(x.data), b, batch, size, kd, static_cast<double*>(out.data), sm);
+  return Undefined(env);
+}
+
+napi_value Boolean(napi_env env, bool value) {
+  napi_value v;
+  napi_get_boolean(env, value, &v);
+  return v;
+}
+
+// allFinite(x: Float64Array): true iff no entry is NaN or infinite (x - x is 0 exactly then).
+napi_value AllFinite(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Arr x;
+  if (!getArgs(env, info, 1, argv) || !getArr(env, argv[0], "x", &x)) return nullptr;
+  if (x.f32()) {
+    throwError(env, "type", "rbmlab native: allFinite takes a Float64Array");
+    return nullptr;
+  }
+  const double* d = static_cast<const double*>(x.data);
+  int bad = 0;
+  for (size_t k = 0; k < x.length; k++) bad |= !(d[k] - d[k] == 0.0);
+  return Boolean(env, bad == 0);
+}
+
+// addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): target += step
+// and, when given, mirror = float32(target) in the same pass; true iff every updated entry is finite.
+napi_value AddStep(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  Arr t, d, mirror{};
+  if (!getArgs(env, info, 3, argv) || !getArr(env, argv[0], "target", &t) || !getArr(env, argv[1], "step", &d)) return nullptr;
+  napi_valuetype mt;
+  napi_typeof(env, argv[2], &mt);
+  const bool hasMirror = mt != napi_null && mt != napi_undefined;
+  if (hasMirror && !getArr(env, argv[2], "mirror", &mirror)) return nullptr;
+  if (t.f32() || d.f32() || (hasMirror && !mirror.f32())) {
+    throwError(env, "type", "rbmlab native: addStep takes Float64Array target and step and a Float32Array mirror");
+    return nullptr;
+  }
+  if (!needLength(env, d, "step", static_cast<int64_t>(t.length)) || (hasMirror && !needLength(env, mirror, "mirror", static_cast<int64_t>(t.length)))) {
+    return nullptr;
+  }
+  double* p = static_cast<double*>(t.data);
+  const double* s = static_cast<const double*>(d.data);
+  int bad = 0;
+  if (hasMirror) {
+    float* m = static_cast<float*>(mirror.data);
+    for (size_t k = 0; k < t.length; k++) {
+      const double x = p[k] + s[k];
+      p[k] = x;
+      m[k] = static_cast<float>(x);
+      bad |= !(x - x == 0.0);
+    }
+  } else {
+    for (size_t k = 0; k < t.length; k++) {
+      const double x = p[k] + s[k];
+      p[k] = x;
+      bad |= !(x - x == 0.0);
+    }
+  }
+  return Boolean(env, bad == 0);
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t n;
@@ -396,6 +537,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"addOuterProducts", nullptr, AddOuterProducts, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sampleBinary", nullptr, SampleBinary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sigmoidTail32", nullptr, SigmoidTail32Array, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binaryActivations", nullptr, BinaryActivations, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"allFinite", nullptr, AllFinite, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addStep", nullptr, AddStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

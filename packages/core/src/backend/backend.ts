@@ -43,6 +43,23 @@ export interface Backend {
     key: CounterKey,
     out: FloatArray,
   ): void;
+  /**
+   * Optional training kernels; the Trainer and the gradient statistics use them where a backend
+   * has them, and JavaScript loops otherwise.
+   *
+   * binaryActivations: out[b, j] = sigmoid (bernoulli) or tanh (spin) of inputs[b, j] + bias_j,
+   * the activations Gamma'(x + bias) of binary hidden units, and sums[j] += sum_b out[b, j].
+   * A float32 `out` may be computed in float32 (state the error); used for float32 statistics.
+   */
+  binaryActivations?(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: BinaryKind, out: FloatArray, sums: Float64Array): void;
+  /** true iff no entry of x is NaN or infinite. */
+  allFinite?(x: Float64Array): boolean;
+  /**
+   * The parameter update target += step (exactly the float64 sums a JavaScript loop makes), and
+   * mirror[k] = float32(target[k]) in the same pass when a mirror is given; returns true iff every
+   * updated entry is finite.
+   */
+  addStep?(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
 }
 
 export type BinaryKind = 'bernoulli' | 'spin';

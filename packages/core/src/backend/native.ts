@@ -1,6 +1,6 @@
 /**
  * The native CPU backend: @rbmlab/native (a Node-API addon over the system's OpenBLAS, built at
- * npm install when a compiler and OpenBLAS are there). Products go to sgemm when every operand is
+ * npm install when a compiler and OpenBLAS are there). Products go to sgemm when both factors are
  * float32 and to dgemm otherwise; binary layers are sampled by a fused kernel with counter-based
  * uniforms (counter-random.ts). Precision and determinism: docs/PERFORMANCE.md.
  *
@@ -17,6 +17,9 @@ export interface NativeAddon {
   sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
   /** The fused sampler's float32 smaller tail of sigmoid, min(sigmoid(x), 1 - sigmoid(x)). */
   sigmoidTail32(x: FloatArray, out: FloatArray): void;
+  binaryActivations(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, out: FloatArray, sums: Float64Array): void;
+  allFinite(x: Float64Array): boolean;
+  addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
   info(): { blas: string; core: string; threads: number };
   setThreads(threads: number): void;
 }
@@ -25,8 +28,9 @@ export const NATIVE_BACKEND_NAME = 'native-openblas';
 export const NATIVE_F32_BACKEND_NAME = 'native-openblas-f32';
 
 /**
- * Products: 'storage' multiplies in the operands' own precision (sgemm when every operand is
- * float32, dgemm otherwise: float64 data get float64 results, as on the reference); 'float32'
+ * Products: 'storage' multiplies in the factors' own precision (sgemm when both factors are
+ * float32, whatever the output's type; dgemm otherwise: float64 data get float64 results, as on
+ * the reference); 'float32'
  * rounds every operand to float32 and multiplies with sgemm, whatever the storage (the
  * "native-openblas-f32" backend: about 2x the speed of dgemm, float32 accuracy).
  */
@@ -65,6 +69,23 @@ export class NativeBackend implements Backend {
 
   sampleBinaryLayer(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: BinaryKind, key: CounterKey, out: FloatArray): void {
     this.addon.sampleBinary(inputs, bias, batch, size, kind === 'spin' ? 1 : 0, key[0], key[1], key[2], key[3], out);
+  }
+
+  /**
+   * Activations of bernoulli (sigmoid) and spin (tanh) units with their column sums. A float32
+   * `out` is computed in float32 with the sampler's e^t (sigmoid: relative error about 2e-7;
+   * tanh: absolute error about 2e-7); a float64 one in float64.
+   */
+  binaryActivations(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: BinaryKind, out: FloatArray, sums: Float64Array): void {
+    this.addon.binaryActivations(inputs, bias, batch, size, kind === 'spin' ? 1 : 0, out, sums);
+  }
+
+  allFinite(x: Float64Array): boolean {
+    return this.addon.allFinite(x);
+  }
+
+  addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean {
+    return this.addon.addStep(target, step, mirror);
   }
 
   /** OpenBLAS's build line and the CPU kernel it chose, e.g. "OpenBLAS 0.3.21 ... Cooperlake". */

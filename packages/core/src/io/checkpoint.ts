@@ -146,6 +146,7 @@ export function checkpointFromJSON(json: unknown, source = 'checkpoint'): { rbm:
       centering: c.centering === null ? false : c.centering,
       betas: c.betas === null ? undefined : c.betas,
       minPrecision: c.minPrecision,
+      precision: c.precision, // absent in checkpoints written before it existed: float64
     });
   } catch (err) {
     throw new CheckpointError(source, `config: ${(err as Error).message}`);

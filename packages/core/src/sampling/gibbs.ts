@@ -57,6 +57,13 @@ export interface ChainOptions {
   readonly precision?: Precision;
   /** Kernel backend; default defaultBackend(). */
   readonly backend?: Backend;
+  /**
+   * The weights every sweep reads (N x M row-major), default rbm.weights (float64) or, with
+   * precision 'float32', a float32 copy made here. A trainer that keeps its own float32 mirror of
+   * weights it changes between sweeps passes that mirror, so that the chains see each update
+   * without a copy per sweep. Block Gibbs only.
+   */
+  readonly weights?: FloatArray;
 }
 
 export class BlockGibbs {
@@ -81,7 +88,10 @@ export class BlockGibbs {
     this.rng = options.rng;
     this.precision = options.precision ?? 'float64';
     this.backend = options.backend ?? defaultBackend();
-    this.weights = this.precision === 'float32' ? Float32Array.from(rbm.weights) : rbm.weights;
+    if (options.weights !== undefined && options.weights.length !== rbm.weights.length) {
+      throw new RangeError(`chain weights have ${options.weights.length} entries, expected ${rbm.numVisible} x ${rbm.numHidden}`);
+    }
+    this.weights = options.weights ?? (this.precision === 'float32' ? Float32Array.from(rbm.weights) : rbm.weights);
     this.hiddenState = allocate(this.precision, this.chains * rbm.numHidden);
     if (options.init !== undefined) {
       checkVisibleStates(rbm, options.init, this.chains);

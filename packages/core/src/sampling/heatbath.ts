@@ -34,7 +34,7 @@ export class VisibleHeatBath {
   private proposals = 0;
   private accepted = 0;
 
-  constructor(readonly rbm: RBM, options: Omit<ChainOptions, 'precision' | 'backend'>) {
+  constructor(readonly rbm: RBM, options: Omit<ChainOptions, 'precision' | 'backend' | 'weights'>) {
     requireCount('chains', options.chains);
     if (!rbm.visible.canSample) throw new Error(`${rbm.visible.type} visible units cannot be sampled`);
     this.chains = options.chains;

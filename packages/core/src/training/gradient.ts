@@ -18,7 +18,7 @@ import type { Backend } from '../backend/backend';
 import type { RbmGradient } from '../exact/enumerate';
 import type { RBM } from '../models/rbm';
 import { sigmoid } from '../math/special';
-import type { FloatArray } from '../tensor/matrix';
+import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
 import { BernoulliLayer, SpinLayer } from '../units/builtin';
 import { zeroParams, type UnitLayer } from '../units/unit';
 
@@ -80,32 +80,50 @@ export function clearGradient(grad: RbmGradient): void {
  * scratch buffers between calls (inputs and activations, batch x M).
  */
 export class StatisticsAccumulator {
-  private inputs = new Float64Array(0);
-  private activations = new Float64Array(0);
+  private inputs: FloatArray = new Float64Array(0);
+  private activations: FloatArray = new Float64Array(0);
+  private columnSums = new Float64Array(0);
 
+  /**
+   * precision: of the inputs and activations handed to the backend's products (batch x M). With
+   * 'float32' and float32 visible states and weights, every operand of the two products is float32
+   * (sgemm on the native backend, no copies); the sums into the gradient stay float64.
+   */
   constructor(
     readonly rbm: RBM,
     readonly backend: Backend = defaultBackend(),
+    readonly precision: Precision = 'float64',
   ) {}
 
   /**
    * grad += scale * sum over the batch of d(-F(v_b))/dp, for v a batch x N row-major block.
    * When `activationSum` (length M) is given, sum_b Gamma'(I(v_b)) is added into it too.
+   * `weights`: the array the inputs are computed from, rbm.weights or a mirror of it (float32).
    */
-  add(v: FloatArray, batch: number, scale: number, grad: RbmGradient, activationSum?: Float64Array): void {
+  add(v: FloatArray, batch: number, scale: number, grad: RbmGradient, activationSum?: Float64Array, weights: FloatArray = this.rbm.weights): void {
     const { rbm } = this;
     const n = rbm.numVisible;
     const m = rbm.numHidden;
     if (this.inputs.length < batch * m) {
-      this.inputs = new Float64Array(batch * m);
-      this.activations = new Float64Array(batch * m);
+      this.inputs = allocate(this.precision, batch * m);
+      this.activations = allocate(this.precision, batch * m);
     }
     const inputs = this.inputs;
     const act = this.activations;
-    this.backend.hiddenInputs(v, rbm.weights, batch, n, m, inputs);
+    this.backend.hiddenInputs(v, weights, batch, n, m, inputs);
     const hidden = rbm.hidden;
     const f = binaryActivation(hidden);
-    if (f !== null) {
+    const kind = f === null ? null : hidden instanceof SpinLayer ? 'spin' : 'bernoulli';
+    if (kind !== null && act instanceof Float32Array && this.backend.binaryActivations !== undefined) {
+      // float32 statistics: activations and their column sums in one backend pass
+      const sums = this.columnSums.length === m ? this.columnSums.fill(0) : (this.columnSums = new Float64Array(m));
+      this.backend.binaryActivations(inputs, hidden.params.bias, batch, m, kind, act, sums);
+      const gBias = grad.hidden.bias;
+      for (let mu = 0; mu < m; mu++) {
+        gBias[mu] += scale * sums[mu];
+        if (activationSum !== undefined) activationSum[mu] += sums[mu];
+      }
+    } else if (f !== null) {
       const bias = hidden.params.bias;
       const gBias = grad.hidden.bias;
       for (let b = 0; b < batch; b++) {

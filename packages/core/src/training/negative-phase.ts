@@ -20,8 +20,8 @@ import { defaultBackend } from '../backend/default';
 import type { Backend } from '../backend/backend';
 import { RBM } from '../models/rbm';
 import type { Rng } from '../random/rng';
-import { createChain, type MarkovChain } from '../sampling';
-import type { FloatArray } from '../tensor/matrix';
+import { createChain, type ChainOptions, type MarkovChain } from '../sampling';
+import type { FloatArray, Precision } from '../tensor/matrix';
 
 export type SampledMethod = 'cd' | 'pcd' | 'pt';
 
@@ -38,7 +38,7 @@ export interface ChainState {
 
 export interface NegativePhase {
   /** Runs this update's sampling; returns the model's visible states (count x N). */
-  run(batch: Float64Array, rows: number): { states: FloatArray; count: number };
+  run(batch: FloatArray, rows: number): { states: FloatArray; count: number };
   /** The persistent chains (null for CD, which keeps none). */
   getState(): ChainState | null;
 }
@@ -53,6 +53,13 @@ export interface NegativePhaseOptions {
   readonly backend?: Backend;
   /** Chains to continue (from a checkpoint). */
   readonly state?: ChainState;
+  /**
+   * CD and PCD: the chains' storage precision (default float64) and the weights their sweeps
+   * read, a live mirror of rbm.weights kept current by the caller (for float32: see Trainer).
+   * PT replicas scale their own float64 copies of W and ignore both.
+   */
+  readonly precision?: Precision;
+  readonly weights?: FloatArray;
 }
 
 /** The PT ladder: R inverse temperatures evenly spaced from 1 down to betaMin. */
@@ -94,8 +101,9 @@ class ContrastiveDivergence implements NegativePhase {
     private readonly options: NegativePhaseOptions,
   ) {}
 
-  run(batch: Float64Array, rows: number): { states: FloatArray; count: number } {
-    const chain = createChain(this.rbm, { chains: rows, rng: this.options.rng, init: batch.subarray(0, rows * this.rbm.numVisible), backend: this.options.backend });
+  run(batch: FloatArray, rows: number): { states: FloatArray; count: number } {
+    const { rng, backend, precision, weights } = this.options;
+    const chain = createChain(this.rbm, { chains: rows, rng, init: batch.subarray(0, rows * this.rbm.numVisible), backend, precision, weights });
     chain.sweep(this.options.k);
     return { states: chain.visibleState, count: rows };
   }
@@ -133,8 +141,14 @@ class TemperedChains implements NegativePhase {
       if (state.replicas.length !== betas.length) {
         throw new RangeError(`saved chains have ${state.replicas.length} replicas, expected ${betas.length}`);
       }
-      this.chains = this.views.map((view, r) => createChain(view, { chains: options.chains, rng: options.rng, init: state.replicas[r], backend: this.backend }));
+      this.chains = this.views.map((view, r) => createChain(view, { ...this.chainOptions(), init: state.replicas[r] }));
     }
+  }
+
+  /** PCD's chains may read a float32 mirror of W; PT's replicas read their own scaled float64 copies. */
+  private chainOptions(): ChainOptions {
+    const { chains, rng, precision, weights } = this.options;
+    return this.betas.length === 1 ? { chains, rng, backend: this.backend, precision, weights } : { chains, rng, backend: this.backend };
   }
 
   /** Fraction of accepted swaps per adjacent pair (NaN before any). */
@@ -152,7 +166,7 @@ class TemperedChains implements NegativePhase {
       }
     }
     // chains start at random states from the training stream the first time they are needed
-    this.chains ??= this.views.map((view) => createChain(view, { chains: this.options.chains, rng: this.options.rng, backend: this.backend }));
+    this.chains ??= this.views.map((view) => createChain(view, this.chainOptions()));
     for (const chain of this.chains) chain.sweep(this.options.k);
     if (betas.length > 1) this.swap();
     this.updates++;

@@ -30,7 +30,7 @@ import type { Metric } from '../evaluation/metrics';
 import type { RBM } from '../models/rbm';
 import { permutation } from '../random/distributions';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng';
-import type { FloatArray } from '../tensor/matrix';
+import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
 import { clearGradient, gradientArrays, parameterArrays, StatisticsAccumulator, zeroGradient } from './gradient';
 import { checkBetas, createNegativePhase, linearBetas, type ChainState, type NegativePhase, type SampledMethod } from './negative-phase';
 import { createOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState, type ResolvedOptimizerSpec, resolveOptimizerSpec } from './optimizers';
@@ -57,6 +57,16 @@ export interface TrainerConfig {
   readonly betas: readonly number[] | null;
   /** Lower bound kept on precision parameters (gamma, gammaPlus, gammaMinus). */
   readonly minPrecision: number;
+  /**
+   * Storage precision of what the products read in sampled training (CD, PCD; PT replicas stay
+   * float64): 'float32' keeps a float32 mirror of W, refreshed in the same loop that applies each
+   * update, and float32 minibatches, chains, inputs and activations, so that every product is
+   * float32 x float32 with no copy of W (sgemm on the native backend). Parameters, gradient sums
+   * and optimizer state stay float64; the error is float32 rounding of W and of the inputs
+   * (relative 2^-24 per weight, about 6e-8 |I| on each conditional probability). Checkpoints
+   * written before this field existed read as 'float64'.
+   */
+  readonly precision: Precision;
 }
 
 /** One epoch's outcome, as the trainer yields it. */
@@ -92,6 +102,8 @@ export interface TrainerOptions {
   /** PT: the inverse temperatures, or a number of replicas spaced evenly down to 0 (default 5). */
   readonly betas?: readonly number[] | number;
   readonly minPrecision?: number;
+  /** 'float64' (default) or 'float32': see TrainerConfig.precision. */
+  readonly precision?: Precision;
   readonly metrics?: readonly Metric[];
   readonly heldout?: { readonly data: Float64Array; readonly rows: number };
   readonly callbacks?: readonly EpochCallback[];
@@ -166,8 +178,11 @@ export function resolveTrainerConfig(options: Omit<TrainerOptions, 'rng'>): Trai
   if (centering !== null && !(centering.hiddenRate > 0 && centering.hiddenRate <= 1)) {
     throw new RangeError(`centering hiddenRate must be in (0, 1], got ${centering.hiddenRate}`);
   }
+  const precision = options.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') throw new RangeError(`precision must be "float64" or "float32", got ${JSON.stringify(precision)}`);
   return {
     method,
+    precision,
     k: positiveInteger('k', options.k ?? 1),
     chains: positiveInteger('chains', options.chains ?? batchSize),
     batchSize,
@@ -195,7 +210,11 @@ export class Trainer {
   private readonly statistics: StatisticsAccumulator;
   private readonly grad: RbmGradient;
   private readonly offsets: { visible: Float64Array; hidden: Float64Array } | null;
-  private readonly batch: Float64Array;
+  /** The minibatch, float32 when the products read float32 (see TrainerConfig.precision). */
+  private readonly batch: FloatArray;
+  /** The float32 mirror of rbm.weights that the products read, or null (float64). */
+  private readonly weightMirror: Float32Array | null;
+  private readonly backend: Backend;
   private readonly activationSum: Float64Array;
   private readonly metrics: readonly Metric[];
   private readonly callbacks: readonly EpochCallback[];
@@ -216,7 +235,7 @@ export class Trainer {
     const n = rbm.numVisible;
     positiveInteger('rows', rows);
     if (data.length !== rows * n) throw new RangeError(`training data has ${data.length} values, expected ${rows} rows x ${n} visible units`);
-    this.config = resumeFrom?.config ?? resolveTrainerConfig(options);
+    this.config = resumeFrom !== undefined ? { ...resumeFrom.config, precision: resumeFrom.config.precision ?? 'float64' } : resolveTrainerConfig(options);
     const config = this.config;
     this.dataFingerprint = fingerprint(data, rows, n);
     if (resumeFrom !== undefined) {
@@ -243,7 +262,10 @@ export class Trainer {
     const params = parameterArrays(rbm);
     this.optimizer = createOptimizer(config.optimizer, params.map((p) => p.values.length), resumeFrom?.optimizer);
     const backend = options.backend ?? defaultBackend();
-    this.statistics = new StatisticsAccumulator(rbm, backend);
+    this.backend = backend;
+    const float32 = config.precision === 'float32' && config.method !== 'exact';
+    this.weightMirror = float32 ? Float32Array.from(rbm.weights) : null;
+    this.statistics = new StatisticsAccumulator(rbm, backend, float32 ? 'float32' : 'float64');
     this.grad = zeroGradient(rbm);
     this.negative =
       config.method === 'exact'
@@ -255,9 +277,11 @@ export class Trainer {
             rng: this.rng,
             backend,
             state: resumeFrom?.chains ?? undefined,
+            precision: float32 ? 'float32' : 'float64',
+            weights: this.weightMirror ?? undefined,
           });
     this.enumeration = options.enumeration;
-    this.batch = new Float64Array(config.batchSize * n);
+    this.batch = allocate(float32 ? 'float32' : 'float64', config.batchSize * n);
     this.activationSum = new Float64Array(rbm.numHidden);
     if (config.centering !== null) {
       this.offsets = resumeFrom?.offsets
@@ -370,14 +394,16 @@ export class Trainer {
     const act = this.activationSum;
     act.fill(0);
     if (this.negative === null) {
-      grad = exactGradient(rbm, batch, size, this.enumeration).gradient;
+      // (exact training keeps a float64 minibatch)
+      grad = exactGradient(rbm, batch as Float64Array, size, this.enumeration).gradient;
       if (this.offsets !== null) {
         const means = rbm.hiddenMean(batch, size);
         for (let b = 0; b < size; b++) for (let mu = 0; mu < m; mu++) act[mu] += means[b * m + mu];
       }
     } else {
       clearGradient(grad);
-      this.statistics.add(batch, size, 1 / size, grad, act);
+      const weights = this.weightMirror ?? rbm.weights;
+      this.statistics.add(batch, size, 1 / size, grad, act, weights);
       let model: { states: FloatArray; count: number };
       try {
         model = this.negative.run(batch, size);
@@ -389,7 +415,7 @@ export class Trainer {
         }
         throw err;
       }
-      this.statistics.add(model.states, model.count, -1 / model.count, grad);
+      this.statistics.add(model.states, model.count, -1 / model.count, grad, undefined, weights);
     }
     const w = rbm.weights;
     const gW = grad.weights;
@@ -426,20 +452,41 @@ export class Trainer {
       }
     }
     const params = parameterArrays(rbm);
+    const { allFinite, addStep } = this.backend;
     // a step with a NaN or an infinity leaves the model as it was and stops the run
     for (const { name, values } of steps) {
-      let check = 0;
-      for (let k = 0; k < values.length; k++) check += values[k] - values[k]; // NaN iff some entry is not finite
-      if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `the step for ${name} is not finite`);
+      let finite: boolean;
+      if (allFinite !== undefined) {
+        finite = allFinite.call(this.backend, values);
+      } else {
+        let check = 0;
+        for (let k = 0; k < values.length; k++) check += values[k] - values[k]; // NaN iff some entry is not finite
+        finite = check === 0;
+      }
+      if (!finite) throw new DivergenceError(this.epoch + 1, minibatch, `the step for ${name} is not finite`);
     }
+    const mirror = this.weightMirror;
     for (let p = 0; p < params.length; p++) {
       const target = params[p].values;
       const d = steps[p].values;
       let check = 0;
-      for (let k = 0; k < target.length; k++) {
-        const x = target[k] + d[k];
-        target[k] = x;
-        check += x - x;
+      if (addStep !== undefined) {
+        // the same float64 sums in the backend (and the float32 mirror of W in the same pass)
+        if (!addStep.call(this.backend, target, d, target === w ? mirror : null)) check = NaN;
+      } else if (mirror !== null && target === w) {
+        // the weights, and their float32 mirror in the same pass
+        for (let k = 0; k < target.length; k++) {
+          const x = target[k] + d[k];
+          target[k] = x;
+          mirror[k] = x;
+          check += x - x;
+        }
+      } else {
+        for (let k = 0; k < target.length; k++) {
+          const x = target[k] + d[k];
+          target[k] = x;
+          check += x - x;
+        }
       }
       if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `${params[p].name} overflowed`);
       if (PRECISION_PARAM.test(params[p].name.split('.')[1] ?? '')) {

@@ -96,9 +96,9 @@ function expectWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, bo
   }
 }
 
-/** Whether a product on this backend with these operand types runs in float32. */
-function singlePrecision(name: string, ...operands: FloatArray[]): boolean {
-  return name === NATIVE_F32_BACKEND_NAME || operands.every((a) => a instanceof Float32Array);
+/** Whether a product on this backend with these factors runs in float32 (sgemm: both factors float32, whatever the output). */
+function singlePrecision(name: string, ...factors: FloatArray[]): boolean {
+  return name === NATIVE_F32_BACKEND_NAME || factors.every((a) => a instanceof Float32Array);
 }
 
 function productBound(single: boolean, k: number, absSum: number): number {
@@ -124,7 +124,7 @@ describeNative.each(nativeBackends)('%s agrees with the reference within the sta
         cpuBackend.hiddenInputs(v, w, batch, n, m, ref);
         const out = alloc(batch * m).fill(NaN); // beta = 0: what out held must not matter
         backend.hiddenInputs(v, w, batch, n, m, out);
-        const single = singlePrecision(name, v, w, out);
+        const single = singlePrecision(name, v, w);
         const bound = Float64Array.from({ length: batch * m }, (_, k) => {
           const b = Math.floor(k / m);
           const mu = k % m;
@@ -140,7 +140,7 @@ describeNative.each(nativeBackends)('%s agrees with the reference within the sta
         cpuBackend.visibleInputs(h, w, batch, n, m, ref);
         const out = alloc(batch * n).fill(NaN);
         backend.visibleInputs(h, w, batch, n, m, out);
-        const single = singlePrecision(name, h, w, out);
+        const single = singlePrecision(name, h, w);
         const bound = Float64Array.from({ length: batch * n }, (_, k) => {
           const b = Math.floor(k / n);
           const i = k % n;

@@ -1,0 +1,200 @@
+/**
+ * Training with precision 'float32' (a float32 mirror of W, float32 minibatches, chains, inputs
+ * and activations; float64 parameters, gradient sums and optimizer) and the native training
+ * kernels it uses (binaryActivations, allFinite, addStep).
+ *
+ * Tolerances:
+ *   - float32 sigmoid: relative error below 4e-7 + 2^-24 |z| (the sampler's e^t is within 3e-7 and
+ *     the quotient rounds once; rounding z = x + bias to float32 moves sigmoid's tail by up to
+ *     2^-24 |z| relative), and absolute below 2e-38 for z < -87 (e^t stops at e^-87);
+ *     float32 tanh: absolute error below 4e-7;
+ *   - float64 activations: relative 1e-15 (sigmoid) and 4e-16 absolute (tanh) against Math;
+ *   - float32 training against float64 with the same seed: the runs draw the same states unless a
+ *     uniform falls within about 1e-7 of its threshold (expected about 0.02 such draws per run
+ *     here), so the weights agree to the float32 rounding accumulated over the updates (measured
+ *     2e-7 after 300 updates); the bound 1e-5 is 100x below the change one differing chain state
+ *     would make (lr / chains = 1e-3). Seeds are fixed, so a run passes or fails for good.
+ */
+import {
+  checkpointFromJSON,
+  checkpointToJSON,
+  cpuBackend,
+  createLayer,
+  createRng,
+  defaultBackend,
+  exactSample,
+  loadNativeBackend,
+  normal,
+  RBM,
+  resolveTrainerConfig,
+  Trainer,
+  type Backend,
+  type FloatArray,
+  type NativeBackend,
+} from '../../src';
+
+const native: NativeBackend | undefined = loadNativeBackend().backend;
+const describeNative = native !== undefined ? describe : describe.skip; // native.test.ts fails when it is missing
+
+function bernoulliRbm(n: number, m: number, seed: string, scale: number): RBM {
+  const rng = createRng(`float32/${seed}`);
+  const vis = createLayer('bernoulli', n, { bias: Array.from({ length: n }, () => 0.3 * normal(rng)) }, 'visible');
+  const hid = createLayer('bernoulli', m, { bias: Array.from({ length: m }, () => 0.3 * normal(rng)) });
+  const w = new Float64Array(n * m);
+  for (let k = 0; k < w.length; k++) w[k] = scale * normal(rng);
+  return new RBM(vis, hid, w);
+}
+
+const teacher = bernoulliRbm(10, 4, 'teacher', 1.2);
+const data = exactSample(teacher, 500, createRng('float32/data'), { enumerate: 'visible' });
+
+function train(backend: Backend, precision: 'float32' | 'float64', seed: number, epochs: number): RBM {
+  const rbm = bernoulliRbm(10, 6, 'student', 0.05);
+  const trainer = new Trainer(rbm, data, 500, { method: 'pcd', k: 1, batchSize: 50, chains: 50, learningRate: 0.05, rng: createRng(seed), backend, precision });
+  trainer.train(epochs);
+  return rbm;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+  return worst;
+}
+
+const backends: [string, Backend][] = [['cpu-reference', cpuBackend], ...(native ? ([['native-openblas', native]] as [string, Backend][]) : [])];
+
+describe.each(backends)('PCD with precision float32 on %s', (_name, backend) => {
+  it.each([1, 2, 3])('follows the float64 run with the same seed (seed %i, 300 updates)', (seed) => {
+    const f64 = train(backend, 'float64', seed, 30);
+    const f32 = train(backend, 'float32', seed, 30);
+    expect(maxAbsDiff(f32.weights, f64.weights)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(f32.hidden.params.bias, f64.hidden.params.bias)).toBeLessThan(1e-5);
+    // and it learned: the weights moved by about 0.24 from their start, 10^4 times the bound
+    expect(maxAbsDiff(f32.weights, bernoulliRbm(10, 6, 'student', 0.05).weights)).toBeGreaterThan(0.1);
+  });
+
+  it('repeats to the bit with the same seed', () => {
+    expect(Array.from(train(backend, 'float32', 7, 5).weights)).toEqual(Array.from(train(backend, 'float32', 7, 5).weights));
+  });
+
+  it('resumes from a checkpoint bit-identically (the mirror is rebuilt from the saved weights)', () => {
+    const whole = train(backend, 'float32', 9, 6);
+    const rbm = bernoulliRbm(10, 6, 'student', 0.05);
+    const first = new Trainer(rbm, data, 500, { method: 'pcd', k: 1, batchSize: 50, chains: 50, learningRate: 0.05, rng: createRng(9), backend, precision: 'float32' });
+    first.train(3);
+    const { rbm: restored, state } = checkpointFromJSON(JSON.parse(JSON.stringify(checkpointToJSON(rbm, first.state()))));
+    expect(state.config.precision).toBe('float32');
+    Trainer.resume(restored, data, 500, state, { backend }).train(6);
+    expect(Array.from(restored.weights)).toEqual(Array.from(whole.weights));
+  });
+
+  it('hands the backend float32 weights, states and activations (no copy of W per product)', () => {
+    const seen = new Set<string>();
+    const type = (a: FloatArray) => (a instanceof Float32Array ? 'f32' : 'f64');
+    const spy: Backend = {
+      name: backend.name,
+      hiddenInputs: (v, w, b, n, m, out) => (seen.add(`hidden ${type(v)} ${type(w)} ${type(out)}`), backend.hiddenInputs(v, w, b, n, m, out)),
+      visibleInputs: (h, w, b, n, m, out) => (seen.add(`visible ${type(h)} ${type(w)} ${type(out)}`), backend.visibleInputs(h, w, b, n, m, out)),
+      addOuterProducts: (v, a, b, n, m, s, out) => (seen.add(`outer ${type(v)} ${type(a)}`), backend.addOuterProducts(v, a, b, n, m, s, out)),
+    };
+    const rbm = bernoulliRbm(10, 6, 'student', 0.05);
+    new Trainer(rbm, data, 500, { method: 'pcd', k: 1, batchSize: 50, chains: 50, learningRate: 0.05, rng: createRng(1), backend: spy, precision: 'float32' }).train(1);
+    expect([...seen].sort()).toEqual(['hidden f32 f32 f32', 'outer f32 f32', 'visible f32 f32 f32']);
+  });
+});
+
+describe('the precision setting', () => {
+  it('is float64 unless asked, and refuses anything else with a clear message', () => {
+    expect(resolveTrainerConfig({ method: 'pcd', learningRate: 0.1 }).precision).toBe('float64');
+    expect(() => resolveTrainerConfig({ method: 'pcd', learningRate: 0.1, precision: 'float16' as 'float32' })).toThrow('precision must be "float64" or "float32", got "float16"');
+  });
+
+  it('reads a checkpoint written before the field existed as float64', () => {
+    const rbm = bernoulliRbm(10, 6, 'student', 0.05);
+    const trainer = new Trainer(rbm, data, 500, { method: 'pcd', k: 1, batchSize: 50, chains: 50, learningRate: 0.05, rng: createRng(2) });
+    trainer.train(1);
+    const json = JSON.parse(JSON.stringify(checkpointToJSON(rbm, trainer.state())));
+    expect(json.config.precision).toBe('float64');
+    delete json.config.precision;
+    const { rbm: restored, state } = checkpointFromJSON(json);
+    const resumed = Trainer.resume(restored, data, 500, state);
+    expect(resumed.config.precision).toBe('float64');
+    resumed.train(2);
+    const whole = bernoulliRbm(10, 6, 'student', 0.05);
+    new Trainer(whole, data, 500, { method: 'pcd', k: 1, batchSize: 50, chains: 50, learningRate: 0.05, rng: createRng(2) }).train(2);
+    expect(Array.from(restored.weights)).toEqual(Array.from(whole.weights));
+  });
+});
+
+describeNative('native training kernels', () => {
+  const addon = (native as NativeBackend).addon;
+  const rng = createRng('float32/kernels');
+  const batch = 37;
+  const size = 53;
+  const inputs = Float64Array.from({ length: batch * size }, () => 30 * (rng.uniform() - 0.5));
+  const bias = Float64Array.from({ length: size }, () => 4 * (rng.uniform() - 0.5));
+
+  it.each(['bernoulli', 'spin'] as const)('binaryActivations (%s): float32 and float64 activations and their column sums', (kind) => {
+    const f = (z: number) => (kind === 'bernoulli' ? 1 / (1 + Math.exp(-z)) : Math.tanh(z));
+    for (const storage of ['float32', 'float64'] as const) {
+      const x = storage === 'float32' ? Float32Array.from(inputs) : inputs;
+      const out = storage === 'float32' ? new Float32Array(batch * size) : new Float64Array(batch * size);
+      const sums = new Float64Array(size).fill(1); // accumulated into
+      (native as NativeBackend).binaryActivations(x, bias, batch, size, kind, out, sums);
+      for (let k = 0; k < out.length; k++) {
+        const exact = f(x[k] + bias[k % size]);
+        const err = Math.abs(out[k] - exact);
+        const z = Math.abs(x[k] + bias[k % size]);
+        const bound = storage === 'float32' ? (kind === 'bernoulli' ? (4e-7 + 2 ** -24 * z) * exact : 4e-7) : kind === 'bernoulli' ? 1e-15 * exact : 4e-16;
+        if (!(err <= bound)) throw new Error(`${kind} ${storage} entry ${k}: ${out[k]} vs ${exact}`);
+      }
+      for (let j = 0; j < size; j++) {
+        let s = 1;
+        for (let b = 0; b < batch; b++) s += out[b * size + j];
+        expect(Math.abs(sums[j] - s)).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(s)));
+      }
+    }
+  });
+
+  it('binaryActivations keeps NaN and saturates at the infinities', () => {
+    const out = new Float32Array(3);
+    addon.binaryActivations(new Float32Array([NaN, Infinity, -Infinity]), null, 1, 3, 0, out, new Float64Array(3));
+    expect(Number.isNaN(out[0])).toBe(true);
+    expect(out[1]).toBe(1);
+    expect(out[2]).toBeLessThan(2e-38);
+    addon.binaryActivations(new Float32Array([NaN, Infinity, -Infinity]), null, 1, 3, 1, out, new Float64Array(3));
+    expect(Number.isNaN(out[0])).toBe(true);
+    expect([out[1], out[2]]).toEqual([1, -1]);
+  });
+
+  it('allFinite finds a NaN or an infinity wherever it is', () => {
+    const x = Float64Array.from({ length: 1031 }, (_, k) => k - 500);
+    expect(addon.allFinite(x)).toBe(true);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const at of [0, 7, 1030]) {
+        const y = Float64Array.from(x);
+        y[at] = bad;
+        expect(addon.allFinite(y)).toBe(false);
+      }
+    }
+  });
+
+  it('addStep makes exactly the float64 sums of the JavaScript loop, with the float32 mirror, and reports overflow', () => {
+    const target = Float64Array.from({ length: 1001 }, () => normal(rng));
+    const step = Float64Array.from({ length: 1001 }, () => 1e-3 * normal(rng));
+    const expected = target.map((p, k) => p + step[k]);
+    const mirror = new Float32Array(1001);
+    expect(addon.addStep(target, step, mirror)).toBe(true);
+    expect(Array.from(target)).toEqual(Array.from(expected));
+    expect(Array.from(mirror)).toEqual(Array.from(Float32Array.from(expected)));
+    expect(addon.addStep(target, step, null)).toBe(true);
+    const big = new Float64Array([1e308, 0]);
+    expect(addon.addStep(big, new Float64Array([1e308, 0]), null)).toBe(false);
+  });
+
+  it('the default Trainer takes the same steps with the kernels as without them (float64)', () => {
+    const plain: Backend = { name: 'native-without-training-kernels', hiddenInputs: native!.hiddenInputs.bind(native), visibleInputs: native!.visibleInputs.bind(native), addOuterProducts: native!.addOuterProducts.bind(native), sampleBinaryLayer: native!.sampleBinaryLayer.bind(native) };
+    expect(Array.from(train(plain, 'float64', 4, 3).weights)).toEqual(Array.from(train(native!, 'float64', 4, 3).weights));
+    expect(defaultBackend().addStep).toBeDefined();
+  });
+});
