@@ -19,6 +19,15 @@ export interface BackendInfo {
   readonly detail?: string;
 }
 
+/**
+ * A backend asked for by the environment that cannot be had (an unknown RBMLAB_BACKEND, a
+ * malformed RBMLAB_THREADS, the native backend required but missing): a user's error, which the
+ * CLI prints as one line with exit code 2.
+ */
+export class BackendError extends Error {
+  override readonly name = 'BackendError';
+}
+
 let chosen: { backend: Backend; info: BackendInfo } | undefined;
 let noticed = false;
 
@@ -28,14 +37,20 @@ function choose(): { backend: Backend; info: BackendInfo } {
   if (asked === cpuBackend.name) return { backend: cpuBackend, info: { name: cpuBackend.name } };
   const names = [cpuBackend.name, NATIVE_BACKEND_NAME, NATIVE_F32_BACKEND_NAME, 'native'];
   if (asked !== undefined && asked !== '' && !names.includes(asked)) {
-    throw new RangeError(`RBMLAB_BACKEND must be one of ${names.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(asked)}`);
+    throw new BackendError(`RBMLAB_BACKEND must be one of ${names.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(asked)}`);
   }
-  const loaded = loadNativeBackend();
+  let loaded: ReturnType<typeof loadNativeBackend>;
+  try {
+    loaded = loadNativeBackend();
+  } catch (err) {
+    // nativeThreads: RBMLAB_THREADS or OPENBLAS_NUM_THREADS malformed
+    throw new BackendError((err as Error).message);
+  }
   if (loaded.backend !== undefined) {
     const native: NativeBackend = asked === NATIVE_F32_BACKEND_NAME ? loaded.backend.withProducts('float32') : loaded.backend;
     return { backend: native, info: { name: native.name, detail: native.describe() } };
   }
-  if (asked !== undefined && asked !== '') throw new Error(`RBMLAB_BACKEND=${asked}, but the native backend is unavailable: ${loaded.reason}`);
+  if (asked !== undefined && asked !== '') throw new BackendError(`RBMLAB_BACKEND=${asked}, but the native backend is unavailable: ${loaded.reason}`);
   return { backend: cpuBackend, info: { name: cpuBackend.name, fallback: loaded.reason } };
 }
 
