@@ -92,6 +92,26 @@ describe('rbmlab train', () => {
     expect(fs.readFileSync(file('a.json')).equals(fs.readFileSync(file('c.json')))).toBe(false);
   });
 
+  test('--precision float32: trains close to float64, resumes bit-identically, and a resume must keep it', async () => {
+    const ck = file('ck32');
+    const f32 = (...extra: string[]) => rbmlab('train', ...flags(basCsv, '--precision', 'float32', ...extra));
+    expect((await f32('--epochs', '3', '--out', file('p32a.json'), '--checkpoint', ck)).code).toBe(0);
+    expect(loadCheckpoint(path.join(ck, 'checkpoint.json')).state.config.precision).toBe('float32');
+    expect((await f32('--epochs', '6', '--out', file('p32b.json'), '--checkpoint', ck, '--resume')).code).toBe(0);
+    expect((await f32('--epochs', '6', '--out', file('p32c.json'))).code).toBe(0);
+    expect(fs.readFileSync(file('p32b.json')).equals(fs.readFileSync(file('p32c.json')))).toBe(true);
+    // the same seed in float64: the same chain states unless a uniform falls within ~1e-7 of its
+    // threshold, so the weights agree to float32 rounding (1e-5 is 100x below lr / chains)
+    expect((await rbmlab('train', ...flags(basCsv, '--epochs', '6', '--out', file('p64.json')))).code).toBe(0);
+    const a = loadRbm(file('p32c.json')).weights;
+    const b = loadRbm(file('p64.json')).weights;
+    let worst = 0;
+    for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+    expect(worst).toBeLessThan(1e-5);
+    expectOneLineError(await rbmlab('train', ...flags(basCsv, '--epochs', '7', '--out', file('p.json'), '--checkpoint', ck, '--resume')), 2, /--precision: float64 here, float32 in the checkpoint/);
+    expectOneLineError(await rbmlab('train', ...flags(basCsv, '--epochs', '1', '--out', file('p.json'), '--precision', 'half')), 2, /unknown --precision "half" \(known: float64, float32\)/);
+  });
+
   test('divergence stops with the epoch named, keeps the last good checkpoint and writes no model', async () => {
     const ck = file('ck-diverge');
     const out = file('diverged.json');

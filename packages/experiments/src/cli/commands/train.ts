@@ -61,7 +61,7 @@ export const trainCommand: Command = {
   command: 'train',
   usage:
     'rbmlab train --data FILE.csv --size M --out MODEL.json [--visible TYPE] [--hidden TYPE] [--method exact|cd|pcd|pt] ' +
-    '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--checkpoint DIR [--resume]]',
+    '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--precision float64|float32] [--checkpoint DIR [--resume]]',
   describe: 'Train an RBM on CSV data and write the model file',
   builder: (y) =>
     y
@@ -80,6 +80,11 @@ export const trainCommand: Command = {
       .option('chains', { describe: 'persistent chains per replica (pcd, pt); default: the batch size', requiresArg: true })
       .option('l1', { describe: 'L1 penalty on the weights', default: D.l1, requiresArg: true })
       .option('l2', { describe: 'L2 penalty on the weights', default: D.l2, requiresArg: true })
+      .option('precision', {
+        describe: 'what the products read in cd/pcd: float64, or float32 (a float32 mirror of W, chains and minibatches; parameters stay float64; about 1.4x faster at 784 x 500)',
+        default: 'float64',
+        requiresArg: true,
+      })
       .option('centering', { describe: 'centered gradient (Melchior et al. 2016)', type: 'boolean', default: false })
       .option('replicas', { describe: 'pt: replicas, inverse temperatures evenly spaced from 1 to 0', default: D.replicas, requiresArg: true })
       .option('metric', { describe: `metric shown each epoch (${METRIC_NAMES.join(', ')}); default loglik where enumerable, else recon`, requiresArg: true })
@@ -104,6 +109,7 @@ export const trainCommand: Command = {
     const l1 = nonNegativeNumber('l1', args.l1);
     const l2 = nonNegativeNumber('l2', args.l2);
     const replicas = positiveInteger('replicas', args.replicas);
+    const precision = choice('precision', args.precision, ['float64', 'float32']) as 'float64' | 'float32';
     if (method === 'pt' && replicas < 2) throw new CliError(`--replicas must be at least 2 for parallel tempering, got ${replicas}`);
     const metricName = args.metric === undefined ? undefined : choice('metric', args.metric, METRIC_NAMES);
     const checkpointDir = args.checkpoint === undefined ? undefined : filePath('checkpoint', args.checkpoint);
@@ -121,6 +127,7 @@ export const trainCommand: Command = {
       l2,
       centering: args.centering === true,
       betas: method === 'pt' ? replicas : undefined,
+      precision,
     };
     let config;
     try {
@@ -218,6 +225,7 @@ function configFields(config: ReturnType<typeof resolveTrainerConfig>): Record<s
     l2: String(config.l2),
     centering: JSON.stringify(config.centering),
     replicas: JSON.stringify(config.betas),
+    precision: config.precision,
   };
 }
 
