@@ -19,7 +19,11 @@ module.exports = {
   moduleNameMapper: {
     '^@rbmlab/core$': '<rootDir>/packages/core/src/index.ts',
     '^@rbmlab/core/(.*)$': '<rootDir>/packages/core/src/$1',
+    '^@rbmlab/gpu$': '<rootDir>/packages/gpu/src/node.ts',
     '^@rbmlab/experiments$': '<rootDir>/packages/experiments/src/index.ts',
   },
   testTimeout: 120000,
+  // an X display for headless-gl (the gpu package's headlessgl tests): Xvfb where DISPLAY is unset
+  globalSetup: '<rootDir>/packages/gpu/test/xvfb-setup.js',
+  globalTeardown: '<rootDir>/packages/gpu/test/xvfb-teardown.js',
 };
