@@ -41,8 +41,11 @@ export interface Manifest {
   readonly columns: readonly string[];
   readonly points: readonly { readonly point: number; readonly values: Readonly<Record<string, ParamValue>>; readonly params: Params; readonly plan?: Readonly<Record<string, ParamValue>> }[];
   readonly backend: string;
-  /** The default backend's details (BLAS build, threads) or why it fell back to the reference. */
-  readonly backendInfo?: { readonly name: string; readonly fallback?: string; readonly detail?: string };
+  /**
+   * The backend's details: on the cpu, the BLAS build and threads or why it fell back to the
+   * reference; on the gpu, gpu.js's mode that ran and its driver.
+   */
+  readonly backendInfo?: { readonly name: string; readonly fallback?: string; readonly detail?: string; readonly mode?: string };
   readonly versions: Readonly<Record<string, string>>;
   readonly commit: string;
   readonly platform: { readonly os: string; readonly arch: string; readonly cpus: number };

@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { backendInfo, defaultBackend, type Backend } from '@rbmlab/core';
+import type { Backend } from '@rbmlab/core';
+import { selectBackend, type BackendChoice, type SelectedBackend, type SelectedBackendInfo } from '../backends';
 import type { MetricRow } from './experiment';
 import { commit, MANIFEST_FILE, pointsOf, readManifest, studyDifference, versions, writeManifest, type Manifest, type Session, type Shard } from './manifest';
 import { writePlots } from './plots';
@@ -21,7 +22,7 @@ import { trialSeed } from './seeds';
 import { StudyError, formatPoint, type GridPoint, type Study } from './study';
 import { summarize, writeSummary, type SummaryRow } from './summary';
 import { runTrial } from './trial';
-import type { TrialRequest, TrialResponse } from './worker';
+import type { TrialRequest, TrialResponse, WorkerSetup } from './worker';
 
 export interface Task {
   readonly point: GridPoint;
@@ -46,12 +47,17 @@ export interface RunStudyOptions {
   readonly shard?: Shard;
   /** Worker threads; 1 runs trials on the calling thread. */
   readonly jobs?: number;
-  readonly backend?: Backend;
+  /**
+   * The backend trials run on: 'cpu' (default: core's default backend) or 'gpu' (@rbmlab/gpu;
+   * ../backends.ts). Worker threads (--jobs) each make their own. Recorded in the manifest with
+   * its details (backendInfo, and gpu.js's mode).
+   */
+  readonly backend?: BackendChoice;
   /** Render plots when the study (or shard) finishes; default true. */
   readonly plots?: boolean;
   /** Abort to stop after the trials in flight: the run rejects with StudyInterrupted. */
   readonly signal?: AbortSignal;
-  readonly onStart?: (state: { readonly done: number; readonly assigned: number; readonly total: number }) => void;
+  readonly onStart?: (state: { readonly done: number; readonly assigned: number; readonly total: number; readonly backend: SelectedBackend }) => void;
   readonly onTrial?: (event: TrialEvent) => void;
 }
 
@@ -128,7 +134,10 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const { study, out: dir } = options;
   const layout = resultsLayout(study);
   const shard = options.shard ?? null;
-  const backend = options.backend ?? defaultBackend();
+  const choice = options.backend ?? 'cpu';
+  // created before anything is written: a backend that cannot be had is refused at once
+  const selected = selectBackend(choice);
+  const backend = selected.backend;
   const jobs = options.jobs ?? 1;
   const tasks = studyTasks(study, options.shard);
   const total = study.points.length * study.file.trials;
@@ -141,9 +150,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const session: Session = { command: previous ? 'resume' : 'run', started: new Date().toISOString(), trialsRun: 0, jobs, backend: backend.name };
   const sessions = [...(previous?.timings.sessions ?? [])];
   const manifest = (status: Manifest['status'], current: Session): Manifest =>
-    buildManifest(study, layout, { status, shard, assigned: tasks.length, finished, sessions: [...sessions, current], backend: backend.name });
+    buildManifest(study, layout, { status, shard, assigned: tasks.length, finished, sessions: [...sessions, current], backend: backend.name, backendInfo: selected.info });
   writeManifest(dir, manifest('running', session));
-  options.onStart?.({ done: finished.size, assigned: tasks.length, total });
+  options.onStart?.({ done: finished.size, assigned: tasks.length, total, backend: selected });
 
   const started = performance.now();
   let ran = 0;
@@ -157,7 +166,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const endSession = (): Session => ({ ...session, finished: new Date().toISOString(), seconds: (performance.now() - started) / 1000, trialsRun: ran });
   try {
     if (jobs <= 1) await runInProcess(study, remaining, backend, record, options.signal);
-    else await runOnWorkers(study, remaining, jobs, record, options.signal);
+    else await runOnWorkers(study, remaining, jobs, choice, record, options.signal);
   } catch (err) {
     writeManifest(dir, manifest('interrupted', endSession()));
     if (err instanceof StudyInterrupted) throw new StudyInterrupted(finished.size, tasks.length);
@@ -194,7 +203,7 @@ function workerScript(): string {
   return script;
 }
 
-async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {
+async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, backend: BackendChoice, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {
   if (tasks.length === 0) return;
   const script = workerScript();
   const workers: Worker[] = [];
@@ -226,7 +235,7 @@ async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, 
         worker.postMessage(request);
       };
       for (let j = 0; j < Math.min(jobs, tasks.length); j++) {
-        const worker = new Worker(script, { workerData: { experiment: study.experiment.name } });
+        const worker = new Worker(script, { workerData: { experiment: study.experiment.name, backend } satisfies WorkerSetup });
         workers.push(worker);
         worker.on('message', (response: TrialResponse) => {
           inFlight--;
@@ -254,7 +263,16 @@ async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, 
 function buildManifest(
   study: Study,
   layout: ResultsLayout,
-  state: { status: Manifest['status']; shard: Shard | null; assigned: number; finished: Map<string, FinishedTrial>; sessions: readonly Session[]; backend: string; mergedFrom?: readonly string[] },
+  state: {
+    status: Manifest['status'];
+    shard: Shard | null;
+    assigned: number;
+    finished: Map<string, FinishedTrial>;
+    sessions: readonly Session[];
+    backend: string;
+    backendInfo?: SelectedBackendInfo;
+    mergedFrom?: readonly string[];
+  },
 ): Manifest {
   const seconds = [...state.finished.values()].map((t) => t.seconds);
   const sum = seconds.reduce((a, b) => a + b, 0);
@@ -269,7 +287,7 @@ function buildManifest(
     columns: layout.columns,
     points: pointsOf(study),
     backend: state.backend,
-    ...(state.backend === backendInfo().name ? { backendInfo: backendInfo() } : {}),
+    ...(state.backendInfo !== undefined ? { backendInfo: state.backendInfo } : {}),
     versions: versions(),
     commit: commit(),
     platform: { os: `${process.platform} ${os.release()}`, arch: process.arch, cpus: os.cpus().length },

@@ -3,6 +3,7 @@
  * time, and posts back their rows. The main thread alone writes files.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend, type BackendChoice } from '../backends';
 import { experimentByName } from '../families';
 import type { Params } from './experiment';
 import { runTrial } from './trial';
@@ -13,19 +14,29 @@ export interface TrialRequest {
   readonly seed: number;
 }
 
+/** What a worker is started with. */
+export interface WorkerSetup {
+  readonly experiment: string;
+  readonly backend: BackendChoice;
+}
+
 export type TrialResponse =
   | { readonly id: number; readonly rows: Record<string, number>[]; readonly seconds: number }
   | { readonly id: number; readonly error: string };
 
-const experiment = experimentByName((workerData as { experiment: string }).experiment);
+const setup = workerData as WorkerSetup;
+const experiment = experimentByName(setup.experiment);
 const port = parentPort!;
+// this thread's own backend (the main thread has checked that it can be had)
+let backend: ReturnType<typeof selectBackend>['backend'] | undefined;
 
 port.on('message', (request: TrialRequest) => {
   const started = performance.now();
   void (async () => {
     try {
-      if (experiment === undefined) throw new Error(`unknown experiment ${(workerData as { experiment: string }).experiment}`);
-      const rows = await runTrial(experiment, request.params, request.seed);
+      if (experiment === undefined) throw new Error(`unknown experiment ${setup.experiment}`);
+      backend ??= selectBackend(setup.backend).backend;
+      const rows = await runTrial(experiment, request.params, request.seed, backend);
       port.postMessage({ id: request.id, rows: rows as Record<string, number>[], seconds: (performance.now() - started) / 1000 } satisfies TrialResponse);
     } catch (err) {
       port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies TrialResponse);

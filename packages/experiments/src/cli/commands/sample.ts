@@ -7,8 +7,14 @@
  * site on the visible marginal, any hidden unit), exact (independent draws by enumeration).
  * Default: gibbs where both layers can be sampled, otherwise heatbath. Dense (rbmlab.dense/1) and
  * higher-order (rbmlab.hobm/1) models have no hidden layer: heatbath (default) or exact.
+ *
+ * --backend gpu (see ../../backends.ts): block Gibbs of an RBM with weights and chains kept on the
+ * device (@rbmlab/gpu's GpuBlockGibbs), or the heat bath of a dense model over parallel chains
+ * (GpuDenseHeatBath); uniforms come from the seed's streams on the host. Other samplers and
+ * models run on the cpu, and asking for them on the gpu is refused with the reason.
  */
-import { createRng, defaultSampler, enumerationSide, loadModelFile, sampleVisibleStates, SAMPLER_NAMES, type RBM, type SamplerName } from '@rbmlab/core';
+import { createRng, defaultSampler, enumerationSide, loadModelFile, sampleVisibleStates, SAMPLER_NAMES, type DenseAssociativeMemory, type RBM, type SamplerName } from '@rbmlab/core';
+import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice, type SelectedBackend } from '../../backends';
 import { statesToCsv } from '../../csv';
 import { choice, filePath, modelPath, nonNegativeInteger, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
@@ -52,7 +58,7 @@ export function checkSampler(rbm: RBM, sampler: SamplerName, file: string): void
 export const sampleCommand: Command = {
   name: 'sample',
   command: 'sample <model>',
-  usage: 'rbmlab sample MODEL.json --out FILE.csv [--chains C] [--sweeps S] [--seed K] [--sampler NAME]',
+  usage: 'rbmlab sample MODEL.json --out FILE.csv [--chains C] [--sweeps S] [--seed K] [--sampler NAME] [--backend cpu|gpu]',
   describe: 'Sample visible states of a model file into a CSV file',
   builder: (y) =>
     y
@@ -64,7 +70,8 @@ export const sampleCommand: Command = {
       .option('sampler', {
         describe: `${SAMPLER_NAMES.join(', ')}; default gibbs where both layers can be sampled, otherwise heatbath`,
         requiresArg: true,
-      }),
+      })
+      .option('backend', { describe: 'cpu, or gpu (gpu.js: block Gibbs of an RBM, heat bath of a dense model; mode from RBMLAB_GPU_MODE, default best)', default: 'cpu', requiresArg: true }),
 
   async run(args: Args, io: Io): Promise<number> {
     // every flag is checked before any work, and the output is written only at the end
@@ -74,7 +81,25 @@ export const sampleCommand: Command = {
     const sweeps = nonNegativeInteger('sweeps', args.sweeps);
     const seedValue = seed('seed', args.seed);
     const requested = args.sampler === undefined ? undefined : choice('sampler', args.sampler, SAMPLER_NAMES);
+    const backendChoice = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
     const loaded = loadModelFile(file);
+    if (backendChoice === 'gpu') {
+      if (loaded.kind === 'rbm') {
+        const sampler = requested ?? defaultSampler(loaded.model);
+        if (sampler !== 'gibbs') throw new CliError(`--backend gpu runs block Gibbs; --sampler ${sampler} runs on the cpu (drop --backend gpu)`);
+        checkSampler(loaded.model, sampler, file);
+      } else if (loaded.kind !== 'dense' || (requested ?? 'heatbath') !== 'heatbath') {
+        throw new CliError(`--backend gpu samples RBMs by block Gibbs and dense models by the heat bath; this ${loaded.format} model with --sampler ${requested ?? 'heatbath'} runs on the cpu (drop --backend gpu)`);
+      }
+      const selected = selectBackend('gpu');
+      const line = backendLine(selected);
+      if (line !== null) io.stderr(line);
+      const n = loaded.kind === 'rbm' ? loaded.model.numVisible : loaded.model.size;
+      const states = loaded.kind === 'rbm' ? await gpuGibbs(selected, loaded.model, chains, sweeps, seedValue) : await gpuDenseHeatBath(selected, loaded.model, chains, sweeps, seedValue);
+      writeOutput(out, statesToCsv(states, chains, n), 'out');
+      io.stdout(`wrote ${chains} x ${n} visible states to ${out} (${loaded.kind === 'rbm' ? 'gibbs' : 'heatbath'}, ${sweeps} sweeps, seed ${seedValue}, ${selected.info.name})\n`);
+      return EXIT_OK;
+    }
     if (loaded.kind !== 'rbm') return higherOrderSample(loaded, { file, out, chains, sweeps, seed: seedValue, sampler: requested }, io);
     const rbm = loaded.model;
     const sampler: SamplerName = requested ?? defaultSampler(rbm);
@@ -86,3 +111,35 @@ export const sampleCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/** The gpu package's samplers, loaded with it (gpu.js is not loaded for cpu runs). */
+interface GpuSamplers {
+  GpuBlockGibbs: new (backend: unknown, rbm: RBM, options: { chains: number; seed: number }) => { sweep(n: number): void; visible(): Float64Array; dispose(): void };
+  GpuDenseHeatBath: new (backend: unknown, model: DenseAssociativeMemory, options: { chains: number; seed: number }) => { sweep(n: number): void; states(): Float64Array; dispose(): void };
+}
+
+function gpuSamplers(): GpuSamplers {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@rbmlab/gpu') as GpuSamplers;
+}
+
+/** Block Gibbs on the device; the chains' count must fit one texture side (GpuBlockGibbs checks). */
+async function gpuGibbs(selected: SelectedBackend, rbm: RBM, chains: number, sweeps: number, seedValue: number): Promise<Float64Array> {
+  const chain = new (gpuSamplers().GpuBlockGibbs)(selected.backend, rbm, { chains, seed: seedValue });
+  try {
+    chain.sweep(sweeps);
+    return chain.visible();
+  } finally {
+    chain.dispose();
+  }
+}
+
+async function gpuDenseHeatBath(selected: SelectedBackend, model: DenseAssociativeMemory, chains: number, sweeps: number, seedValue: number): Promise<Float64Array> {
+  const chain = new (gpuSamplers().GpuDenseHeatBath)(selected.backend, model, { chains, seed: seedValue });
+  try {
+    chain.sweep(sweeps);
+    return chain.states();
+  } finally {
+    chain.dispose();
+  }
+}

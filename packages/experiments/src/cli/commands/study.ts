@@ -1,7 +1,7 @@
 /**
  * Studies from the command line:
  *
- *   rbmlab run STUDY.json --out DIR [--resume] [--shard i/n] [--jobs J] [--no-plots]
+ *   rbmlab run STUDY.json --out DIR [--resume] [--shard i/n] [--jobs J] [--backend cpu|gpu] [--no-plots]
  *   rbmlab report DIR [--no-plots]
  *   rbmlab merge DIR... --out DIR [--no-plots]
  *   rbmlab list [--json]
@@ -11,7 +11,8 @@
  * Ctrl-C stops at once; nothing written is lost either way) and says how to resume. Each prints
  * the summary table on stdout when the study is done.
  */
-import { positiveInteger } from '../args';
+import { BACKEND_CHOICES, backendLine, type BackendChoice } from '../../backends';
+import { choice, positiveInteger } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
@@ -51,7 +52,7 @@ function duration(seconds: number): string {
 export const runCommand: Command = {
   name: 'run',
   command: 'run <study>',
-  usage: 'rbmlab run STUDY.json --out DIR [--resume] [--shard i/n] [--jobs J] [--no-plots]',
+  usage: 'rbmlab run STUDY.json --out DIR [--resume] [--shard i/n] [--jobs J] [--backend cpu|gpu] [--no-plots]',
   describe: 'Run a study: every grid point x trial, seeded, into DIR (results.csv, summary.csv, manifest.json, plots)',
   builder: (y) =>
     y
@@ -60,6 +61,7 @@ export const runCommand: Command = {
       .option('resume', { describe: 'continue the study already in DIR (the trials it holds are kept)', type: 'boolean', default: false })
       .option('shard', { describe: 'run only shard i of n (0 <= i < n): trials k with k mod n = i; combine with rbmlab merge', requiresArg: true })
       .option('jobs', { describe: 'worker threads running trials in parallel', default: DEFAULTS.run.jobs, requiresArg: true })
+      .option('backend', { describe: 'cpu, or gpu (gpu.js kernels; mode from RBMLAB_GPU_MODE, default best); recorded in manifest.json', default: 'cpu', requiresArg: true })
       .option('plots', { describe: 'render plots (--no-plots to skip)', type: 'boolean', default: true }),
 
   async run(args: Args, io: Io): Promise<number> {
@@ -67,6 +69,7 @@ export const runCommand: Command = {
     const out = positional('DIR', typeof args.out === 'string' ? args.out : undefined, '--out');
     const jobs = positiveInteger('jobs', args.jobs);
     const shard = parseShard(args.shard);
+    const backend = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
     const study = readStudy(file);
     const controller = new AbortController();
     const release = io.onInterrupt?.(() => controller.abort());
@@ -82,9 +85,12 @@ export const runCommand: Command = {
         resume: args.resume === true,
         shard,
         jobs,
+        backend,
         plots: args.plots !== false,
         signal: controller.signal,
-        onStart: ({ done, assigned }) => {
+        onStart: ({ done, assigned, backend: selected }) => {
+          const line = backendLine(selected);
+          if (line !== null) io.stderr(line);
           started = performance.now();
           firstDone = done;
           progress = createProgress(io, label, 'trial', assigned, done);

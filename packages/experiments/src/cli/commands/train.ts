@@ -46,6 +46,7 @@ import {
   type TrainingMethod,
   type UnitLayer,
 } from '@rbmlab/core';
+import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice } from '../../backends';
 import { checkDataForLayer, readDataCsv } from '../../data/csv';
 import { choice, filePath, nonNegativeNumber, positiveInteger, positiveNumber, seed } from '../args';
 import type { Args, Command, Io } from '../command';
@@ -61,7 +62,7 @@ export const trainCommand: Command = {
   command: 'train',
   usage:
     'rbmlab train --data FILE.csv --size M --out MODEL.json [--visible TYPE] [--hidden TYPE] [--method exact|cd|pcd|pt] ' +
-    '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--precision float64|float32] [--checkpoint DIR [--resume]]',
+    '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]]',
   describe: 'Train an RBM on CSV data and write the model file',
   builder: (y) =>
     y
@@ -85,6 +86,7 @@ export const trainCommand: Command = {
         default: 'float64',
         requiresArg: true,
       })
+      .option('backend', { describe: 'cpu, or gpu (gpu.js kernels for layer inputs and gradient sums; mode from RBMLAB_GPU_MODE, default best)', default: 'cpu', requiresArg: true })
       .option('centering', { describe: 'centered gradient (Melchior et al. 2016)', type: 'boolean', default: false })
       .option('replicas', { describe: 'pt: replicas, inverse temperatures evenly spaced from 1 to 0', default: D.replicas, requiresArg: true })
       .option('metric', { describe: `metric shown each epoch (${METRIC_NAMES.join(', ')}); default loglik where enumerable, else recon`, requiresArg: true })
@@ -110,12 +112,17 @@ export const trainCommand: Command = {
     const l2 = nonNegativeNumber('l2', args.l2);
     const replicas = positiveInteger('replicas', args.replicas);
     const precision = choice('precision', args.precision, ['float64', 'float32']) as 'float64' | 'float32';
+    const backendChoice = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
     if (method === 'pt' && replicas < 2) throw new CliError(`--replicas must be at least 2 for parallel tempering, got ${replicas}`);
     const metricName = args.metric === undefined ? undefined : choice('metric', args.metric, METRIC_NAMES);
     const checkpointDir = args.checkpoint === undefined ? undefined : filePath('checkpoint', args.checkpoint);
     if (args.resume === true && checkpointDir === undefined) throw new CliError('--resume needs --checkpoint DIR (the directory the run was checkpointed to)');
 
     const dataset = readDataCsv(dataFile);
+    const selected = selectBackend(backendChoice);
+    const backendNotice = backendLine(selected);
+    if (backendNotice !== null) io.stderr(backendNotice);
+    const backend = selected.backend;
     const options: Omit<TrainerOptions, 'rng'> = {
       method,
       learningRate: lr,
@@ -153,7 +160,7 @@ export const trainCommand: Command = {
       checkDataForLayer(dataset, rbm.visible, dataFile);
       const metrics = chooseMetrics(rbm, metricName);
       try {
-        trainer = Trainer.resume(rbm, dataset.data, dataset.rows, loaded.state, { metrics });
+        trainer = Trainer.resume(rbm, dataset.data, dataset.rows, loaded.state, { metrics, backend });
       } catch (err) {
         throw new CliError(`--resume: ${checkpointFile}: ${(err as Error).message}`);
       }
@@ -164,7 +171,7 @@ export const trainCommand: Command = {
       rbm = initialModel(visibleType, createLayer(hiddenType, size), dataset, root.split('init'));
       const metrics = chooseMetrics(rbm, metricName);
       try {
-        trainer = new Trainer(rbm, dataset.data, dataset.rows, { ...options, rng: root, metrics });
+        trainer = new Trainer(rbm, dataset.data, dataset.rows, { ...options, rng: root, metrics, backend });
       } catch (err) {
         throw new CliError((err as Error).message);
       }
@@ -197,7 +204,8 @@ export const trainCommand: Command = {
     }
     writeModel(out, rbm);
     const done = startEpoch >= epochs ? `the checkpoint already had ${startEpoch} epochs` : `${epochs - startEpoch} epochs of ${method}`;
-    io.stdout(`wrote ${out} (${rbm.numVisible} ${rbm.visible.type} x ${rbm.numHidden} ${rbm.hidden.type}; ${done}; epoch ${trainer.epoch})\n`);
+    const on = backendChoice === 'gpu' ? `; ${selected.info.name}` : '';
+    io.stdout(`wrote ${out} (${rbm.numVisible} ${rbm.visible.type} x ${rbm.numHidden} ${rbm.hidden.type}; ${done}; epoch ${trainer.epoch}${on})\n`);
     return EXIT_OK;
   },
 };
