@@ -6,7 +6,8 @@
  *   npm run --silent bench -- --json   one JSON object {"results": [...], "peakRssMiB": ..., "backend": {...}}
  *
  * ratio = how many times faster rbmlab is than the reference (throughputs: rbmlab / reference;
- * times: reference / rbmlab). Options: --quick (fewer sweeps), --only NAME[,NAME].
+ * times: reference / rbmlab). Options: --quick (fewer sweeps), --only NAME[,NAME] (a workload,
+ * or "gpu" for the gpu.js rows of ./gpu.ts, which come last).
  *
  * rbmlab runs on defaultBackend() (backendInfo() is printed with the results). Each workload runs
  * its references before rbmlab's own measurement, and the workloads that use the native backend
@@ -18,6 +19,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { backendInfo, BernoulliLayer, BlockGibbs, cpuBackend, createRng, defaultBackend, exactLogZ, normal, RBM, type Backend } from '@rbmlab/core';
 import { denseHeatBathWorkload, enumerationWorkload } from './dense';
+import { gpuWorkloads } from './gpu';
 import { aisWorkload, pcdWorkload } from './training';
 import type { Row } from './row';
 
@@ -138,7 +140,7 @@ function gibbsWorkload(py: string | null): Row[] {
   return rows;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const py = anchorPython();
   const workloads: [string, (py: string | null) => Row[]][] = [
     ['logz-20x32', logzWorkload],
@@ -153,6 +155,12 @@ function main(): void {
     if (only && !only.has(name)) continue;
     log(`bench: ${name} ...`);
     results.push(...run(py));
+  }
+  if (!only || only.has('gpu')) {
+    // after the CPU workloads: their figures are the reference of the gpu rows
+    log('bench: gpu (gpu.js modes) ...');
+    const cpuRate = (workload: string) => results.find((r) => r.workload === workload)?.rbmlab ?? null;
+    results.push(...(await gpuWorkloads({ quick, cpu: { backend: defaultBackend().name, gibbs: cpuRate('gibbs-784x500x256'), pcd: cpuRate('pcd1-784x500-b100') }, log })));
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const backend = backendInfo();
@@ -169,4 +177,7 @@ function main(): void {
   process.stdout.write(`default backend: ${backend.name}${backend.detail ? ` (${backend.detail})` : ''}${backend.fallback ? ` (fallback: ${backend.fallback})` : ''}\n`);
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
