@@ -9,7 +9,7 @@
  * sweeps from a random start leave no measurable bias (core's native tests use the same sizes).
  */
 import { GpuBlockGibbs, GpuDenseHeatBath, GpuPcd, POISSON_MAX_MEAN, sampleLayerOnDevice, type GpuMode } from '@rbmlab/gpu';
-import { createLayer, createRng, type UnitLayer, DenseAssociativeMemory, indexFromState, normal, RBM, SPIN_SUPPORT, visibleProbabilities } from '@rbmlab/core';
+import { BlockGibbs, createLayer, createRng, type UnitLayer, DenseAssociativeMemory, indexFromState, normal, RBM, SPIN_SUPPORT, visibleProbabilities } from '@rbmlab/core';
 import { chiSquareGof, expectFits, histogram, logIntegrate } from '../../core/test/helpers/stats';
 import { smallRbm } from '../../core/test/helpers/models';
 import { backendFor, MODES } from './helpers';
@@ -97,6 +97,23 @@ describe.each(MODES)('%s: block Gibbs on the device matches the exact P(v)', (mo
     const support = rbm.visible.support as readonly number[];
     const counts = histogram(chain.visible(), 5, probs.length, (v) => indexFromState(v, support));
     expectFits(chiSquareGof(counts, probs), `${mode} gibbs on ${visible} x ${hidden}`);
+  });
+});
+
+describe.each(MODES)('%s: core\'s BlockGibbs on the GpuBackend (the path of train --backend gpu) matches the exact P(v)', (mode: GpuMode) => {
+  // the Backend interface: layer inputs on the device, each half-sweep's draws on the host from
+  // core's stream (GpuBackend has no fused sampler); the same body as core's native.test.ts
+  it.each([
+    ['bernoulli', 'bernoulli', 'float64'],
+    ['spin', 'relu', 'float32'],
+  ] as const)('%s visible x %s hidden, %s chains', (visible, hidden, precision) => {
+    const rbm = smallRbm(visible, hidden, 5, 3, 'gpu-core-gof', 0.3);
+    const chain = new BlockGibbs(rbm, { chains: CHAINS, rng: createRng(`gpu-core-gof/${mode}/${visible}/${hidden}`), precision, backend: backendFor(mode) });
+    chain.sweep(40);
+    const probs = visibleProbabilities(rbm);
+    const support = rbm.visible.support as readonly number[];
+    const counts = histogram(chain.visibleState, 5, probs.length, (v) => indexFromState(v, support));
+    expectFits(chiSquareGof(counts, probs), `${mode} core BlockGibbs on ${visible} x ${hidden}`);
   });
 });
 
