@@ -34,7 +34,7 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 /** Errors raised by core for input the user can fix (a bad model file, a model too large to enumerate). */
-const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError', 'BackendError']);
+const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError', 'BackendError', 'GpuLimitError']);
 
 function packageVersion(): string {
   try {

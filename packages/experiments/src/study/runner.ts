@@ -166,7 +166,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const endSession = (): Session => ({ ...session, finished: new Date().toISOString(), seconds: (performance.now() - started) / 1000, trialsRun: ran });
   try {
     if (jobs <= 1) await runInProcess(study, remaining, backend, record, options.signal);
-    else await runOnWorkers(study, remaining, jobs, choice, record, options.signal);
+    else await runOnWorkers(study, remaining, jobs, { backend: choice, expected: backend.name }, record, options.signal);
   } catch (err) {
     writeManifest(dir, manifest('interrupted', endSession()));
     if (err instanceof StudyInterrupted) throw new StudyInterrupted(finished.size, tasks.length);
@@ -203,7 +203,7 @@ function workerScript(): string {
   return script;
 }
 
-async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, backend: BackendChoice, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {
+async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, backend: Omit<WorkerSetup, 'experiment'>, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {
   if (tasks.length === 0) return;
   const script = workerScript();
   const workers: Worker[] = [];
@@ -235,7 +235,7 @@ async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, 
         worker.postMessage(request);
       };
       for (let j = 0; j < Math.min(jobs, tasks.length); j++) {
-        const worker = new Worker(script, { workerData: { experiment: study.experiment.name, backend } satisfies WorkerSetup });
+        const worker = new Worker(script, { workerData: { experiment: study.experiment.name, ...backend } satisfies WorkerSetup });
         workers.push(worker);
         worker.on('message', (response: TrialResponse) => {
           inFlight--;

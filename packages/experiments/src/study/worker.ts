@@ -18,6 +18,8 @@ export interface TrialRequest {
 export interface WorkerSetup {
   readonly experiment: string;
   readonly backend: BackendChoice;
+  /** The name of the main thread's backend, which every worker must match. */
+  readonly expected?: string;
 }
 
 export type TrialResponse =
@@ -35,7 +37,15 @@ port.on('message', (request: TrialRequest) => {
   void (async () => {
     try {
       if (experiment === undefined) throw new Error(`unknown experiment ${setup.experiment}`);
-      backend ??= selectBackend(setup.backend).backend;
+      if (backend === undefined) {
+        // the manifest records the main thread's backend: a worker that got another (a gpu.js
+        // mode that runs on the main thread but not here) stops the study rather than mix them
+        const own = selectBackend(setup.backend).backend;
+        if (setup.expected !== undefined && own.name !== setup.expected) {
+          throw new Error(`a worker thread got backend ${own.name}, the main thread ${setup.expected}; run with --jobs 1`);
+        }
+        backend = own;
+      }
       const rows = await runTrial(experiment, request.params, request.seed, backend);
       port.postMessage({ id: request.id, rows: rows as Record<string, number>[], seconds: (performance.now() - started) / 1000 } satisfies TrialResponse);
     } catch (err) {
