@@ -27,8 +27,9 @@ export * from '@rbmlab/core/units/registry';
 export * from '@rbmlab/core/models/rbm';
 export * from '@rbmlab/core/sampling';
 export * from '@rbmlab/core/exact/enumerate';
-export { selfCheck, kernelMode, bernoulliRbm, chiSquareGof, GOF_MODELS, P_FAIL, REQUIRED_MODE } from './self-check';
-export type { GpuEngine, GofResult, SelfCheckOptions, SelfCheckResult } from './self-check';
+export { selfCheck, kernelMode, bernoulliRbm, GOF_MODELS, P_FAIL, REQUIRED_MODE } from './self-check';
+export * from '@rbmlab/core/evaluation/goodness-of-fit';
+export type { GpuEngine, ModelGofResult, SelfCheckOptions, SelfCheckResult } from './self-check';
 export * from '@rbmlab/gpu';
 export { gpuEngine } from './engine';
 

@@ -26,7 +26,8 @@
  */
 import { cpuBackend } from '@rbmlab/core/backend/cpu';
 import { visibleProbabilities, indexFromState } from '@rbmlab/core/exact/enumerate';
-import { chiSquareSurvival, sigmoid } from '@rbmlab/core/math/special';
+import { chiSquareGof } from '@rbmlab/core/evaluation/goodness-of-fit';
+import { sigmoid } from '@rbmlab/core/math/special';
 import { RBM } from '@rbmlab/core/models/rbm';
 import { createLayer } from '@rbmlab/core/units/registry';
 import { normal } from '@rbmlab/core/random/distributions';
@@ -92,12 +93,12 @@ export interface SelfCheckResult {
   readonly vendor: string | null;
   readonly userAgent: string;
   readonly agreement: { readonly ok: boolean; readonly hidden: ErrorSummary; readonly visible: ErrorSummary; readonly activations: ErrorSummary };
-  readonly gof: readonly GofResult[];
+  readonly gof: readonly ModelGofResult[];
   readonly repeat: { readonly identical: boolean; readonly differing: number };
   readonly timingsMs: Record<string, number>;
 }
 
-export interface GofResult {
+export interface ModelGofResult {
   readonly ok: boolean;
   readonly model: string;
   readonly chains: number;
@@ -196,32 +197,6 @@ function compareProducts(
   return { maxAbsError, maxRatio, count: batch * outer };
 }
 
-/** Pearson's chi-square of counts against probabilities, cells pooled in order until each expects >= 5. */
-export function chiSquareGof(counts: ArrayLike<number>, probs: ArrayLike<number>): { statistic: number; df: number; bins: number; pValue: number } {
-  let total = 0;
-  for (let k = 0; k < counts.length; k++) total += counts[k];
-  const cells: { o: number; e: number }[] = [];
-  let pool = { o: 0, e: 0 };
-  for (let k = 0; k < probs.length; k++) {
-    pool.o += counts[k];
-    pool.e += total * probs[k];
-    if (pool.e >= 5) {
-      cells.push(pool);
-      pool = { o: 0, e: 0 };
-    }
-  }
-  if (pool.e > 0 || pool.o > 0) {
-    if (cells.length > 0) {
-      cells[cells.length - 1].o += pool.o;
-      cells[cells.length - 1].e += pool.e;
-    } else cells.push(pool);
-  }
-  let statistic = 0;
-  for (const c of cells) statistic += ((c.o - c.e) * (c.o - c.e)) / c.e;
-  const df = cells.length - 1;
-  return { statistic, df, bins: cells.length, pValue: df > 0 ? chiSquareSurvival(statistic, df) : 1 };
-}
-
 function rendererOf(gl: WebGL2RenderingContext | null): { renderer: string | null; vendor: string | null } {
   if (gl === null || typeof gl.getExtension !== 'function') return { renderer: null, vendor: null };
   const info = gl.getExtension('WEBGL_debug_renderer_info');
@@ -249,7 +224,7 @@ export function selfCheck(engine: GpuEngine, options: SelfCheckOptions = {}): Se
   };
   const none: ErrorSummary = { maxAbsError: NaN, maxRatio: NaN, count: 0 };
   let agreement: SelfCheckResult['agreement'] = { ok: false, hidden: none, visible: none, activations: none };
-  const gof: GofResult[] = [];
+  const gof: ModelGofResult[] = [];
   let repeat = { identical: false, differing: -1 };
   const started = clock();
 

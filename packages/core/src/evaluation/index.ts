@@ -10,3 +10,4 @@ export * from './reconstruction';
 export * from './free-energy-gap';
 export * from './spectrum';
 export * from './metrics';
+export * from './goodness-of-fit';

@@ -7,7 +7,7 @@
  * exact null). Across the ~100 such tests in the suite that is below 1e-4 in all; the seeds are
  * fixed, so a run either passes or fails deterministically.
  */
-import { chiSquareSurvival } from '../../src/math/special';
+import type { GofResult } from '../../src/evaluation/goodness-of-fit';
 
 export const P_FAIL = 1e-6;
 
@@ -24,42 +24,7 @@ export function expectClose(actual: number, expected: number, rel: number, abs =
   }
 }
 
-export interface GofResult {
-  readonly statistic: number;
-  readonly df: number;
-  readonly pValue: number;
-  readonly bins: number;
-}
-
-/**
- * Pearson chi-square test of observed counts against exact cell probabilities (summing to 1).
- * Cells whose expected count is below 5 are pooled (in order) so the chi-square approximation
- * holds; df = pooled cells - 1.
- */
-export function chiSquareGof(counts: ArrayLike<number>, probs: ArrayLike<number>): GofResult {
-  let n = 0;
-  for (let k = 0; k < counts.length; k++) n += counts[k];
-  const cells: { o: number; e: number }[] = [];
-  let pool = { o: 0, e: 0 };
-  for (let k = 0; k < probs.length; k++) {
-    pool.o += counts[k];
-    pool.e += n * probs[k];
-    if (pool.e >= 5) {
-      cells.push(pool);
-      pool = { o: 0, e: 0 };
-    }
-  }
-  if (pool.e > 0 || pool.o > 0) {
-    if (cells.length > 0) {
-      cells[cells.length - 1].o += pool.o;
-      cells[cells.length - 1].e += pool.e;
-    } else cells.push(pool);
-  }
-  let statistic = 0;
-  for (const c of cells) statistic += ((c.o - c.e) * (c.o - c.e)) / c.e;
-  const df = cells.length - 1;
-  return { statistic, df, pValue: df > 0 ? chiSquareSurvival(statistic, df) : 1, bins: cells.length };
-}
+export { chiSquareGof, type GofResult } from '../../src/evaluation/goodness-of-fit';
 
 /** Fails with the statistic when the goodness-of-fit p-value is below P_FAIL. */
 export function expectFits(result: GofResult, what: string): void {
