@@ -44,6 +44,7 @@ import {
   type FloatArray,
   type NativeBackend,
 } from '../../src';
+import { expectWithin, randomArray, U32, U64 } from '../helpers/arrays';
 import { chiSquareGof, expectFits, histogram } from '../helpers/stats';
 import { smallRbm } from '../helpers/models';
 
@@ -76,24 +77,6 @@ const nativeBackends: [string, Backend][] = native ? [[NATIVE_BACKEND_NAME, nati
 const describeNative = native ? describe : describe.skip;
 if (!native && !allowMissing) {
   // the 'loads' test above fails with the reason; these would only repeat it
-}
-
-const U32 = 2 ** -24;
-const U64 = 2 ** -53;
-
-/** Draws with a seeded stream: uniform in [-scale, scale], or binary with P(1) = 0.4. */
-function randomArray(length: number, seed: string, kind: 'real' | 'binary', scale = 1): Float64Array {
-  const rng = createRng(seed);
-  return Float64Array.from({ length }, () => (kind === 'binary' ? (rng.uniform() < 0.4 ? 1 : 0) : scale * (2 * rng.uniform() - 1)));
-}
-
-/** |a - b| <= bound[k] everywhere, both finite; names the worst entry. */
-function expectWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < actual.length; k++) {
-    const ok = Number.isFinite(actual[k]) && Number.isFinite(expected[k]) && Math.abs(actual[k] - expected[k]) <= bound[k];
-    if (!ok) throw new Error(`${what}: entry ${k}: ${actual[k]} vs ${expected[k]} (bound ${bound[k]})`);
-  }
 }
 
 /** Whether a product on this backend with these factors runs in float32 (sgemm: both factors float32, whatever the output). */
