@@ -18,9 +18,17 @@
  * products then has error <= (K + 2) 2^-24 sum |x_k| |w_k| (operands rounded to float32, then any
  * order of float32 additions); the tests hold every mode to that bound.
  * Sizes: the flat index of any array a kernel reads must stay below 2^24 (it is formed in float32
- * on GL), and 2D outputs below 16384 per side (batches are split into chunks of at most 8192 rows).
+ * on GL), and 2D outputs below 16384 per side (batches are split into chunks of at most 8192 rows);
+ * beyond them the calls throw GpuLimitError (errors.ts).
+ *
+ * Kernel keys: a sampler's kernels and upload textures have keys that start with its tag,
+ * `newTag(kind)` = "<kind>#<n>:" (unique per backend, and no tag is a prefix of another, since
+ * each ends in ':' and none has ':' elsewhere), and `release(tag)` frees exactly the keys that
+ * start with it. Keys without a tag (the Backend methods, hiddenActivations, sampleLayerOnDevice)
+ * have no '#' and are never released by a sampler.
  */
 import type { Backend, FloatArray } from '@rbmlab/core';
+import { GpuLimitError } from './errors';
 
 /** gpu.js backends that this package can name. */
 export type GpuMode = 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu' | 'webasm' | 'cpu';
@@ -129,7 +137,7 @@ function asFloat32(a: ArrayLike<number>, length: number, what: string): Float32A
 
 export function checkIndexRange(length: number, what: string): void {
   if (length >= MAX_FLAT_INDEX) {
-    throw new RangeError(`${what} has ${length} entries; gpu.js kernels here index at most 2^24 (float32 indices)`);
+    throw new GpuLimitError(`${what} has ${length} entries; gpu.js kernels here index at most 2^24 (float32 indices)`);
   }
 }
 
@@ -140,6 +148,7 @@ export class GpuBackend implements Backend {
   readonly gpu: GpuInstance;
   private readonly kernels = new Map<string, GpuKernelRun>();
   private destroyed = false;
+  private tags = 0;
 
   /**
    * Opens gpu.js in the given mode. Throws (one line) where gpu.js cannot run that mode here;
@@ -195,7 +204,7 @@ export class GpuBackend implements Backend {
     let k = this.kernels.get(key);
     if (k === undefined) {
       for (const size of output) {
-        if (!(Number.isInteger(size) && size >= 1 && size <= 16384)) throw new RangeError(`kernel ${key}: output size ${size} outside 1..16384`);
+        if (!(Number.isInteger(size) && size >= 1 && size <= 16384)) throw new GpuLimitError(`kernel ${key}: output size ${size} outside 1..16384`);
       }
       k = this.gpu.createKernel(source, {
         output,
@@ -217,6 +226,20 @@ export class GpuBackend implements Backend {
     return this.kernels.size;
   }
 
+  /** The keys of the kernels built and not released. */
+  kernelKeys(): string[] {
+    return [...this.kernels.keys()];
+  }
+
+  /**
+   * A new tag for a sampler's kernels, "<kind>#<n>:" (n counts the tags of this backend): keys
+   * that start with it belong to that sampler alone, and `release(tag)` frees them.
+   */
+  newTag(kind: string): string {
+    if (!/^[a-z]+$/.test(kind)) throw new RangeError(`a tag kind is lower-case letters, got "${kind}"`);
+    return `${kind}#${++this.tags}:`;
+  }
+
   /** Calls a kernel and checks that it ran in this backend's mode (no silent fallback). */
   run(key: string, kernel: GpuKernelRun, ...args: unknown[]): unknown {
     const result = kernel(...args);
@@ -228,10 +251,14 @@ export class GpuBackend implements Backend {
     return result;
   }
 
-  /** Uploads a row-major rows x cols array into a device texture (rows <= 16384, cols <= 16384). */
+  /**
+   * Uploads a row-major rows x cols array into a device texture (rows <= 16384, cols <= 16384).
+   * The texture is that of the kernel `<key>/upload/<rows>/<cols>` (a sampler's keys start with its
+   * tag): the next upload with the same key and shape overwrites it.
+   */
   upload(key: string, data: ArrayLike<number>, rows: number, cols: number): unknown {
     checkIndexRange(rows * cols, key);
-    const name = `upload/${key}/${rows}/${cols}`;
+    const name = `${key}/upload/${rows}/${cols}`;
     const k = this.kernel(name, `function (a) { return a[this.thread.y * ${cols} + this.thread.x]; }`, [cols, rows], true);
     return this.run(name, k, asFloat32(data, rows * cols, key));
   }
@@ -299,12 +326,13 @@ export class GpuBackend implements Backend {
   }
 
   /**
-   * Frees the kernels whose key belongs to `tag` (the samplers' dispose()): keys "tag/..." or
-   * ".../tag/...". The backend stays usable.
+   * Frees the kernels whose key starts with `tag`, a tag of newTag() (the samplers' dispose()).
+   * Other samplers' kernels are untouched, and the backend stays usable.
    */
   release(tag: string): void {
+    if (!/^[a-z]+#[0-9]+:$/.test(tag)) throw new RangeError(`release: "${tag}" is not a tag of newTag() ("<kind>#<n>:")`);
     for (const [key, k] of [...this.kernels]) {
-      if (key.startsWith(`${tag}/`) || key.includes(`/${tag}/`)) {
+      if (key.startsWith(tag)) {
         this.kernels.delete(key);
         try {
           k.destroy?.();

@@ -9,7 +9,10 @@
  * D comes from core's differenceTable as sign and log|D|, and the sum is formed in the log domain
  * as core does where direct sums could overflow: M = max log|D|, S = sum xi sign e^(log|D| - M),
  * beta Delta = sign(S) e^(log beta + M + log|S|) (float32: overflow to +-Infinity gives a sure
- * state, never NaN). Each site is two kernels: the spins (chains x N, only column i changes) and
+ * state, never NaN). The kernel takes log beta, not beta: beta itself would be a float32 argument,
+ * 0 below 1.4e-45 (and below 1.2e-38 on GL, which flushes denormals), so a Krotov F = exp model at
+ * N >= 100, whose interesting beta is about e^-N, would run a fair coin; log beta is a finite
+ * float32 for every beta > 0 of float64 (>= -744.5). beta = 0 is a separate flag (a fair coin). Each site is two kernels: the spins (chains x N, only column i changes) and
  * the overlaps (chains x P, x_mu += (s_new - s_old) xi^mu_i, exact small integers in float32).
  * Two copies of each kernel alternate so that no call reads the texture it writes.
  *
@@ -20,6 +23,8 @@
  */
 import { createRng, differenceTable, type DenseAssociativeMemory, type Rng, type Seed } from '@rbmlab/core';
 import { checkIndexRange, flatten2d, type GpuBackend, type GpuKernelRun } from './backend';
+import { GpuLimitError } from './errors';
+import { checkChains, MAX_CHAINS } from './gibbs';
 
 export interface GpuDenseOptions {
   readonly chains: number;
@@ -27,8 +32,6 @@ export interface GpuDenseOptions {
   /** Initial states, chains x N, values +-1; default uniformly random from the seed's "init" stream. */
   readonly init?: ArrayLike<number>;
 }
-
-let denseCount = 0;
 
 export class GpuDenseHeatBath {
   readonly chains: number;
@@ -56,13 +59,13 @@ export class GpuDenseHeatBath {
     const { chains } = options;
     const n = model.size;
     const p = model.numPatterns;
-    if (!(Number.isInteger(chains) && chains >= 1 && chains <= 16384)) throw new RangeError(`chains must be an integer in 1..16384, got ${chains}`);
-    if (n > 16384 || p > 16384) throw new RangeError('the GPU heat bath needs N <= 16384 and P <= 16384');
+    checkChains(chains);
+    if (n > MAX_CHAINS || p > MAX_CHAINS) throw new GpuLimitError(`the GPU heat bath needs N <= ${MAX_CHAINS} and P <= ${MAX_CHAINS}, got N = ${n}, P = ${p}`);
     checkIndexRange(chains * Math.max(n, p), 'the chains');
     this.chains = chains;
     this.n = n;
     this.p = p;
-    this.tag = `dense${++denseCount}`;
+    this.tag = backend.newTag('dense');
     const root = createRng(options.seed);
     this.rng = root.split('uniforms');
     let init: ArrayLike<number>;
@@ -82,11 +85,12 @@ export class GpuDenseHeatBath {
     this.logAbs = Float32Array.from(table.logAbs, (l) => (l === -Infinity ? -1e30 : l));
     this.uniforms = new Float32Array(chains * n);
     this.scratch = new Float64Array(chains * n);
-    this.patternsTexture = backend.upload(`${this.tag}/patterns`, model.patterns, p, n);
-    this.spinsTexture = backend.upload(`${this.tag}/spins`, init, chains, n);
-    this.overlapsTexture = backend.upload(`${this.tag}/overlaps`, model.overlaps(init, chains), chains, p);
+    this.patternsTexture = backend.upload(`${this.tag}patterns`, model.patterns, p, n);
+    this.spinsTexture = backend.upload(`${this.tag}spins`, init, chains, n);
+    this.overlapsTexture = backend.upload(`${this.tag}overlaps`, model.overlaps(init, chains), chains, p);
     const off = n - 1;
-    const spinSource = `function (s, x, xi, sgn, labs, u, site, beta) {
+    // hot: 1 for beta > 0 (then logBeta = log beta), 0 for beta = 0 (a fair coin)
+    const spinSource = `function (s, x, xi, sgn, labs, u, site, logBeta, hot) {
       const j = this.thread.x;
       const c = this.thread.y;
       const old = s[c][j];
@@ -110,8 +114,8 @@ export class GpuDenseHeatBath {
         }
       }
       let pr = 0.5;
-      if (sum !== 0 && beta > 0) {
-        const bd = Math.exp(Math.log(beta) + mx + Math.log(Math.abs(sum)));
+      if (sum !== 0 && hot > 0) {
+        const bd = Math.exp(logBeta + mx + Math.log(Math.abs(sum)));
         if (sum > 0) {
           pr = 1 / (1 + Math.exp(-bd));
         } else {
@@ -128,7 +132,7 @@ export class GpuDenseHeatBath {
       const c = this.thread.y;
       return x[c][mu] + (sNew[c][site] - sOld[c][site]) * xi[mu][site];
     }`;
-    const key = (name: string) => `${this.tag}/${name}/${chains}/${n}/${p}`;
+    const key = (name: string) => `${this.tag}${name}/${chains}/${n}/${p}`;
     this.keys = [key('spinA'), key('spinB'), key('overlapA'), key('overlapB')];
     this.spinKernels = [backend.kernel(this.keys[0], spinSource, [n, chains], true), backend.kernel(this.keys[1], spinSource, [n, chains], true)];
     this.overlapKernels = [backend.kernel(this.keys[2], overlapSource, [p, chains], true), backend.kernel(this.keys[3], overlapSource, [p, chains], true)];
@@ -140,16 +144,19 @@ export class GpuDenseHeatBath {
    */
   heatBath(count = 1, beta = this.model.beta): void {
     if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`sweeps must be a non-negative integer, got ${count}`);
-    if (!(Number.isFinite(beta) && beta >= 0)) throw new RangeError(`beta must be a finite number >= 0, got ${beta}`);
+    if (!(Number.isFinite(beta) && beta >= 0)) throw new GpuLimitError(`beta must be a finite number >= 0, got ${beta}`);
     const { backend, n } = this;
+    // log beta: finite in float32 for every float64 beta > 0 (beta itself would flush to 0 below 1.4e-45)
+    const hot = beta > 0 ? 1 : 0;
+    const logBeta = beta > 0 ? Math.log(beta) : 0;
     for (let s = 0; s < count; s++) {
       this.rng.fillUniform(this.scratch);
       this.uniforms.set(this.scratch);
-      const u = backend.upload(`${this.tag}/uniforms`, this.uniforms, this.chains, n);
+      const u = backend.upload(`${this.tag}uniforms`, this.uniforms, this.chains, n);
       for (let site = 0; site < n; site++) {
         const t = this.parity;
         const old = this.spinsTexture;
-        const spins = backend.run(this.keys[t], this.spinKernels[t], old, this.overlapsTexture, this.patternsTexture, this.sign, this.logAbs, u, site, beta);
+        const spins = backend.run(this.keys[t], this.spinKernels[t], old, this.overlapsTexture, this.patternsTexture, this.sign, this.logAbs, u, site, logBeta, hot);
         this.overlapsTexture = backend.run(this.keys[2 + t], this.overlapKernels[t], this.overlapsTexture, spins, old, this.patternsTexture, site);
         this.spinsTexture = spins;
         this.parity = 1 - t;

@@ -17,10 +17,26 @@
  *   - the cost is small beside the products: chains x (N + M) floats per sweep (1.3 MB at
  *     256 chains of 784 x 500 bernoulli units).
  * Same seed, same mode, same states to the bit; the initial states come from the child "init".
+ *
+ * Refused draws (poisson units: a mean above 80 or a non-finite input gives the draw -1, units.ts)
+ * feed the next half-sweep, so after every half-sweep of such a layer a small kernel updates a
+ * sticky per-chain flag on the device: 0, or the sweep (1-based) of the chain's first refused
+ * draw. Every read-back (visible(), hidden(), and GpuPcd's steps) reads the flags first and throws
+ * GpuLimitError if any chain is flagged, however many sweeps ago: never a silent -1.
  */
 import { createRng, randomVisibleStates, type RBM, type Rng, type Seed, type UnitLayer } from '@rbmlab/core';
-import { checkIndexRange, flatten2d, type GpuBackend, type GpuKernelRun } from './backend';
+import { checkIndexRange, flatten1d, flatten2d, type GpuBackend, type GpuKernelRun } from './backend';
+import { GpuLimitError } from './errors';
 import { gpuUnitOf, unitParams, type GpuUnitKernel } from './units';
+
+/** Largest number of chains (and of units per layer): gpu.js outputs are at most 16384 per side. */
+export const MAX_CHAINS = 16384;
+
+/** Checks a count of chains (rows): RangeError if not a positive integer, GpuLimitError above 16384. */
+export function checkChains(chains: number, what = 'chains'): void {
+  if (!(Number.isInteger(chains) && chains >= 1)) throw new RangeError(`${what} must be a positive integer, got ${chains}`);
+  if (chains > MAX_CHAINS) throw new GpuLimitError(`${what} is ${chains}; the GPU kernels take at most ${MAX_CHAINS} (gpu.js outputs are at most 16384 per side)`);
+}
 
 export interface GpuChainOptions {
   /** Number of independent chains (<= 16384). */
@@ -42,7 +58,20 @@ export interface LayerKernel {
   readonly kernel: GpuKernelRun;
   readonly uniforms: Float32Array;
   readonly scratch: Float64Array;
+  /** The sticky per-chain flag of refused draws, for units that can refuse one (poisson). */
+  readonly flag?: FailureFlag;
 }
+
+/** A per-chain flag on the device: two update kernels in turn, and the texture of the last one. */
+interface FailureFlag {
+  readonly keys: [string, string];
+  readonly kernels: [GpuKernelRun, GpuKernelRun];
+  texture: unknown;
+  parity: number;
+}
+
+/** Largest sweep number a flag records exactly (float32 textures). */
+const FLAG_MAX_SWEEP = 2 ** 24;
 
 /**
  * Kernel source of a half-sweep: thread (j, b) draws unit j of chain b given the other layer's
@@ -72,9 +101,68 @@ export function layerKernel(backend: GpuBackend, side: 'hidden' | 'visible', lay
   const size = side === 'hidden' ? m : n;
   const count = chains * size * unit.uniforms;
   checkIndexRange(count, `the uniforms of a ${side} half-sweep (chains x units x ${unit.uniforms})`);
-  const key = `gibbs/${tag}/${side}/${layer.type}/${chains}/${n}/${m}`;
+  const key = `${tag}${side}/${layer.type}/${chains}/${n}/${m}`;
   const kernel = backend.kernel(key, halfSweepSource(side, unit, n, m), [size, chains], true);
-  return { unit, layer, size, params: unitParams(layer, unit), key, kernel, uniforms: new Float32Array(count), scratch: new Float64Array(count) };
+  let flag: FailureFlag | undefined;
+  if (unit.failure !== undefined) {
+    // flag[b] = flag[b] if set, else `sweep` where a state of chain b is a refused draw, else 0
+    const source = `function (f, s, sweep) {
+      const b = this.thread.x;
+      let out = f[b];
+      if (out === 0) {
+        for (let j = 0; j < ${size}; j++) {
+          const v = s[b][j];
+          if (${unit.failure.bad('v')}) {
+            out = sweep;
+            break;
+          }
+        }
+      }
+      return out;
+    }`;
+    const keys: [string, string] = [`${key}/flagA`, `${key}/flagB`];
+    const zero = backend.kernel(`${key}/flag0`, 'function () { return 0; }', [chains], true);
+    flag = {
+      keys,
+      kernels: [backend.kernel(keys[0], source, [chains], true), backend.kernel(keys[1], source, [chains], true)],
+      texture: backend.run(`${key}/flag0`, zero),
+      parity: 0,
+    };
+  }
+  return { unit, layer, size, params: unitParams(layer, unit), key, kernel, uniforms: new Float32Array(count), scratch: new Float64Array(count), flag };
+}
+
+/** Updates a layer's failure flag from its states just drawn in sweep `sweep` (1-based). */
+function updateFlag(backend: GpuBackend, lk: LayerKernel, states: unknown, sweep: number): void {
+  const f = lk.flag;
+  if (f === undefined) return;
+  const t = f.parity;
+  f.texture = backend.run(f.keys[t], f.kernels[t], f.texture, states, Math.min(sweep, FLAG_MAX_SWEEP));
+  f.parity = 1 - t;
+}
+
+/**
+ * Throws GpuLimitError where a chain of the layer is flagged (a refused draw in any sweep so far),
+ * naming the first such chain and its sweep.
+ */
+function checkFlag(lk: LayerKernel, role: 'visible' | 'hidden', chains: number): void {
+  const f = lk.flag;
+  if (f === undefined || lk.unit.failure === undefined) return;
+  const flags = flatten1d(f.texture, chains);
+  let first = -1;
+  let count = 0;
+  for (let b = 0; b < chains; b++) {
+    if (flags[b] !== 0) {
+      count++;
+      if (first < 0) first = b;
+    }
+  }
+  if (first < 0) return;
+  const sweep = flags[first];
+  const when = sweep >= FLAG_MAX_SWEEP ? `at a sweep >= 2^24` : `first at sweep ${sweep}`;
+  throw new GpuLimitError(
+    `${lk.layer.type} ${role} units of chain ${first} ${lk.unit.failure.reason} (${when}; ${count} of ${chains} chains affected; the chains are no longer valid)`,
+  );
 }
 
 /** Fills a layer's uniforms for one half-sweep from the stream: doubles in (0, 1) rounded to float32. */
@@ -83,8 +171,6 @@ export function drawUniforms(rng: Rng, layer: LayerKernel): Float32Array {
   layer.uniforms.set(layer.scratch);
   return layer.uniforms;
 }
-
-let samplerCount = 0;
 
 export class GpuBlockGibbs {
   readonly chains: number;
@@ -106,18 +192,20 @@ export class GpuBlockGibbs {
     options: GpuChainOptions,
   ) {
     const { chains } = options;
-    if (!(Number.isInteger(chains) && chains >= 1 && chains <= 16384)) throw new RangeError(`chains must be an integer in 1..16384, got ${chains}`);
-    if (rbm.numVisible > 16384 || rbm.numHidden > 16384) throw new RangeError('GPU block Gibbs needs at most 16384 units per layer');
+    checkChains(chains);
+    if (rbm.numVisible > MAX_CHAINS || rbm.numHidden > MAX_CHAINS) {
+      throw new GpuLimitError(`GPU block Gibbs needs at most ${MAX_CHAINS} units per layer, got ${rbm.numVisible} visible and ${rbm.numHidden} hidden`);
+    }
     this.chains = chains;
     const root = createRng(options.seed);
     this.rng = root.split('uniforms');
     // kernels and upload textures belong to this sampler alone: with immutable kernels off, a
     // kernel shared by two samplers would overwrite the other's states
-    const tag = `${++samplerCount}`;
+    const tag = backend.newTag('gibbs');
     this.tag = tag;
     this.hiddenKernel = layerKernel(backend, 'hidden', rbm.hidden, rbm, chains, tag);
     this.visibleKernel = layerKernel(backend, 'visible', rbm.visible, rbm, chains, tag);
-    this.weightsTexture = backend.upload(`${tag}/weights`, rbm.weights, rbm.numVisible, rbm.numHidden);
+    this.weightsTexture = backend.upload(`${tag}weights`, rbm.weights, rbm.numVisible, rbm.numHidden);
     let init: ArrayLike<number>;
     if (options.init !== undefined) {
       if (options.init.length !== chains * rbm.numVisible) throw new RangeError(`init has ${options.init.length} values, expected ${chains} chains x ${rbm.numVisible} units`);
@@ -125,7 +213,7 @@ export class GpuBlockGibbs {
     } else {
       init = randomVisibleStates(rbm, chains, root.split('init'));
     }
-    this.visibleTexture = backend.upload(`${tag}/visible`, init, chains, rbm.numVisible);
+    this.visibleTexture = backend.upload(`${tag}visible`, init, chains, rbm.numVisible);
   }
 
   /** Sweeps run so far. */
@@ -149,7 +237,7 @@ export class GpuBlockGibbs {
 
   /** Re-uploads the model's weights and parameters (after they changed on the host). */
   syncFromModel(): void {
-    this.weightsTexture = this.backend.upload(`${this.tag}/weights`, this.rbm.weights, this.rbm.numVisible, this.rbm.numHidden);
+    this.weightsTexture = this.backend.upload(`${this.tag}weights`, this.rbm.weights, this.rbm.numVisible, this.rbm.numHidden);
     for (const lk of [this.hiddenKernel, this.visibleKernel]) {
       lk.unit.params.forEach((name, k) => lk.params[k].set(lk.layer.params[name]));
     }
@@ -162,9 +250,21 @@ export class GpuBlockGibbs {
     const vk = this.visibleKernel;
     for (let s = 0; s < count; s++) {
       this.hiddenTexture = this.backend.run(hk.key, hk.kernel, this.visibleTexture, this.weightsTexture, drawUniforms(this.rng, hk), ...hk.params);
+      updateFlag(this.backend, hk, this.hiddenTexture, this.sweeps + 1);
       this.visibleTexture = this.backend.run(vk.key, vk.kernel, this.hiddenTexture, this.weightsTexture, drawUniforms(this.rng, vk), ...vk.params);
+      updateFlag(this.backend, vk, this.visibleTexture, this.sweeps + 1);
       this.sweeps++;
     }
+  }
+
+  /**
+   * Throws GpuLimitError if a draw was refused in any sweep so far (poisson units: a mean above 80
+   * or a non-finite input); the read-backs call it first. Reads one float per chain per poisson
+   * layer, nothing for other units.
+   */
+  checkFailures(): void {
+    checkFlag(this.hiddenKernel, 'hidden', this.chains);
+    checkFlag(this.visibleKernel, 'visible', this.chains);
   }
 
   /** Frees this sampler's kernels and textures on the device; the sampler cannot be used afterwards. */
@@ -172,26 +272,20 @@ export class GpuBlockGibbs {
     this.backend.release(this.tag);
   }
 
-  /** The visible states read back, chains x N (float64 copies of the float32 states). */
+  /**
+   * The visible states read back, chains x N (float64 copies of the float32 states). Throws
+   * GpuLimitError if any draw so far was refused (checkFailures).
+   */
   visible(): Float64Array {
-    if (this.hiddenTexture !== undefined && this.rbm.hidden.type === 'poisson') this.checkHidden();
+    this.checkFailures();
     return flatten2d(this.visibleTexture, this.chains, this.rbm.numVisible) as Float64Array;
   }
 
-  /** The hidden states of the last half-sweep read back, chains x M. Throws before the first sweep. */
+  /** The hidden states of the last half-sweep read back, chains x M. Throws before the first sweep, and as visible(). */
   hidden(): Float64Array {
     if (this.hiddenTexture === undefined) throw new Error('no hidden states yet: run a sweep first');
-    return this.checkHidden();
-  }
-
-  /** Reads the hidden states and throws where the poisson kernel flagged a mean it does not sample. */
-  private checkHidden(): Float64Array {
-    const h = flatten2d(this.hiddenTexture, this.chains, this.rbm.numHidden) as Float64Array;
-    if (this.rbm.hidden.type === 'poisson') {
-      const bad = h.findIndex((x) => x < 0);
-      if (bad >= 0) throw new Error(`poisson hidden unit ${bad % this.rbm.numHidden} of chain ${Math.floor(bad / this.rbm.numHidden)} had a mean above 80, which the GPU kernel does not sample`);
-    }
-    return h;
+    this.checkFailures();
+    return flatten2d(this.hiddenTexture, this.chains, this.rbm.numHidden) as Float64Array;
   }
 }
 
@@ -205,10 +299,12 @@ export function sampleLayerOnDevice(backend: GpuBackend, layer: UnitLayer, input
   const unit = gpuUnitOf(layer, 'hidden');
   const size = layer.size;
   if (inputs.length !== size) throw new RangeError(`inputs has ${inputs.length} values, expected ${size}`);
-  if (!(Number.isInteger(rows) && rows >= 1 && rows <= 16384)) throw new RangeError(`rows must be an integer in 1..16384, got ${rows}`);
+  checkChains(rows, 'rows');
+  if (size > MAX_CHAINS) throw new GpuLimitError(`the layer has ${size} units; the GPU kernels take at most ${MAX_CHAINS} per layer`);
   const count = rows * size * unit.uniforms;
   checkIndexRange(count, 'the uniforms');
   const params = unit.params.map((_, k) => `, p${k}`).join('');
+  // not a sampler's kernel: no tag (tags have '#'), shared by every call of this shape, never released
   const key = `draws/${layer.type}/${rows}/${size}`;
   const kernel = backend.kernel(
     key,
@@ -225,5 +321,12 @@ export function sampleLayerOnDevice(backend: GpuBackend, layer: UnitLayer, input
   const scratch = new Float64Array(count);
   createRng(seed).fillUniform(scratch);
   const result = backend.run(key, kernel, Float32Array.from(inputs), Float32Array.from(scratch), ...unitParams(layer, unit));
-  return flatten2d(result, rows, size) as Float64Array;
+  const draws = flatten2d(result, rows, size) as Float64Array;
+  if (unit.failure !== undefined) {
+    for (let q = 0; q < draws.length; q++) {
+      // the kernel's refusals are -1; NaN is refused here as well
+      if (!(draws[q] >= 0)) throw new GpuLimitError(`${layer.type} unit ${q % size} (input ${inputs[q % size]}) ${unit.failure.reason}`);
+    }
+  }
+  return draws;
 }

@@ -4,6 +4,7 @@
  * browsers with gpu.js's browser build. In Node, import '@rbmlab/gpu' (node.ts): it adds
  * createGpuBackend and gpuAvailability, which load gpu.js and choose the mode.
  */
+export * from './errors';
 export * from './backend';
 export * from './units';
 export * from './gibbs';

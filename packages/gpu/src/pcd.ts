@@ -12,10 +12,21 @@
  * gaussian, relu and poisson units) are trained; other unit parameters (gamma, drelu's four) stay
  * fixed. The bias gradients (N + M floats) are read back and applied on the host in float64 (they
  * are kernel arguments anyway); the weights are read back only by `syncToModel` / `weights()`.
+ *
+ * Precision: W lives on the device in float32, so an update lr G_W below about 2^-25 |W| is lost
+ * (W + lr G_W rounds back to W), unlike core's Trainer, whose parameters stay float64; the biases
+ * are float64 on the host. `gradient()` forms G_W by its own kernel, not as (W + G) - W.
+ *
+ * Failures are never silent: every step reads the chains' failure flags (poisson units, gibbs.ts)
+ * and checks the bias gradients it reads back, and `weights()` checks the weights it reads back;
+ * a refused draw or a value that left float32's range (a poisson activation e^x above x = 88.7)
+ * throws GpuLimitError before the update is applied, and the trainer then refuses all further
+ * work with the same error.
  */
 import type { RBM } from '@rbmlab/core';
 import { checkIndexRange, flatten1d, flatten2d, type GpuBackend, type GpuKernelRun } from './backend';
-import { GpuBlockGibbs, type GpuChainOptions } from './gibbs';
+import { GpuLimitError } from './errors';
+import { checkChains, GpuBlockGibbs, type GpuChainOptions } from './gibbs';
 import { gpuUnitOf, unitParams, type GpuUnitKernel } from './units';
 
 export interface GpuPcdOptions extends GpuChainOptions {
@@ -55,10 +66,14 @@ export class GpuPcd {
   readonly k: number;
   private readonly hiddenUnit: GpuUnitKernel;
   private readonly hiddenParams: Float32Array[];
-  private readonly kernels: Record<'actData' | 'actModel' | 'updateA' | 'updateB' | 'visibleBias' | 'hiddenBias', GpuKernelRun>;
+  private readonly kernels: Record<'actData' | 'actModel' | 'updateA' | 'updateB' | 'gradient' | 'visibleBias' | 'hiddenBias', GpuKernelRun>;
   private readonly keys: Record<string, string> = {};
   private flip = false;
   private steps = 0;
+  /** Unique per trainer: the prefix of its own kernels' keys (its chain has its own tag). */
+  readonly tag: string;
+  /** The error of a failed step or read-back; every later call throws it. */
+  private failure: Error | undefined;
 
   constructor(
     readonly backend: GpuBackend,
@@ -67,7 +82,7 @@ export class GpuPcd {
   ) {
     const { batch, learningRate } = options;
     const k = options.k ?? 1;
-    if (!(Number.isInteger(batch) && batch >= 1 && batch <= 16384)) throw new RangeError(`batch must be an integer in 1..16384, got ${batch}`);
+    checkChains(batch, 'batch');
     if (!(Number.isFinite(learningRate) && learningRate > 0)) throw new RangeError(`learningRate must be a positive number, got ${learningRate}`);
     if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`k must be a positive integer, got ${k}`);
     this.batch = batch;
@@ -80,13 +95,14 @@ export class GpuPcd {
     const m = rbm.numHidden;
     const c = this.chain.chains;
     checkIndexRange(batch * n, 'a data batch');
-    const tag = `pcd/${this.chain.tag}/${batch}/${c}/${n}/${m}/${rbm.hidden.type}`;
+    this.tag = backend.newTag('pcd');
+    const shape = `${batch}/${c}/${n}/${m}/${rbm.hidden.type}`;
     const make = (name: string, source: string, output: number[], pipeline: boolean): GpuKernelRun => {
-      const key = `${tag}/${name}`;
+      const key = `${this.tag}${name}/${shape}`;
       this.keys[name] = key;
       return backend.kernel(key, source, output, pipeline);
     };
-    const update = `function (w, d, ad, v, av, lr) {
+    const sums = `
       const i = this.thread.y;
       const j = this.thread.x;
       let pos = 0;
@@ -96,8 +112,12 @@ export class GpuPcd {
       let neg = 0;
       for (let b = 0; b < ${c}; b++) {
         neg += v[b][i] * av[b][j];
-      }
+      }`;
+    const update = `function (w, d, ad, v, av, lr) {${sums}
       return w[i][j] + lr * (pos / ${batch} - neg / ${c});
+    }`;
+    const gradient = `function (d, ad, v, av) {${sums}
+      return pos / ${batch} - neg / ${c};
     }`;
     const biasSum = (width: number) => `function (d, v) {
       const j = this.thread.x;
@@ -118,6 +138,8 @@ export class GpuPcd {
       // and written by the same call)
       updateA: make('updateA', update, [m, n], true),
       updateB: make('updateB', update, [m, n], true),
+      // gradient(): G itself, read back (not (W + G) - W, which loses G below the precision of W)
+      gradient: make('gradient', gradient, [m, n], false),
       visibleBias: make('visibleBias', biasSum(n), [n], false),
       hiddenBias: make('hiddenBias', biasSum(m), [m], false),
     };
@@ -128,14 +150,37 @@ export class GpuPcd {
     return this.steps;
   }
 
-  /** One PCD-k step from a data batch (batch x N, row-major); returns nothing read back but the bias gradients. */
+  /**
+   * One PCD-k step from a data batch (batch x N, row-major); returns nothing read back but the bias
+   * gradients. Throws GpuLimitError (and applies nothing) where a chain drew a refused state or a
+   * gradient left float32's range.
+   */
   step(data: ArrayLike<number>): void {
-    this.run(data, true);
+    this.guard(() => this.run(data, true));
   }
 
   /** The gradient of one step, read back, without changing the weights (the chains still advance k sweeps). */
   gradient(data: ArrayLike<number>): GpuPcdGradient {
-    return this.run(data, false) as GpuPcdGradient;
+    return this.guard(() => this.run(data, false) as GpuPcdGradient);
+  }
+
+  /** Runs f unless an earlier call failed; a failure of f is kept and thrown by every later call. */
+  private guard<T>(f: () => T): T {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof GpuLimitError) this.failure = err;
+      throw err;
+    }
+  }
+
+  /** Throws GpuLimitError naming the first non-finite entry of `values`. */
+  private checkFinite(values: Float64Array, what: string, cols: number, cause: string): void {
+    const q = values.findIndex((x) => !Number.isFinite(x));
+    if (q < 0) return;
+    const at = cols > 0 ? `(${Math.floor(q / cols)}, ${q % cols})` : `${q}`;
+    throw new GpuLimitError(`GpuPcd step ${this.steps + 1}: ${what} ${at} is ${values[q]} in float32 (${cause}); nothing was applied`);
   }
 
   private run(data: ArrayLike<number>, apply: boolean): GpuPcdGradient | undefined {
@@ -145,24 +190,26 @@ export class GpuPcd {
     if (data.length !== batch * n) throw new RangeError(`data has ${data.length} values, expected ${batch} x ${n}`);
     const kz = this.kernels;
     const w = this.chain.weights;
-    const d = backend.upload(`pcd/${this.chain.tag}/data`, data, batch, n);
+    const d = backend.upload(`${this.tag}data`, data, batch, n);
     const ad = backend.run(this.keys.actData, kz.actData, d, w, ...this.hiddenParams);
     this.chain.sweep(this.k);
+    this.chain.checkFailures();
     const v = this.chain.visibleStates;
     const av = backend.run(this.keys.actModel, kz.actModel, v, w, ...this.hiddenParams);
-    const lr = apply ? this.learningRate : 1;
-    const which = this.flip ? 'updateB' : 'updateA';
-    const wNew = backend.run(this.keys[which], kz[which], w, d, ad, v, av, lr);
     const gv = flatten1d(backend.run(this.keys.visibleBias, kz.visibleBias, d, v), n);
     const gh = flatten1d(backend.run(this.keys.hiddenBias, kz.hiddenBias, ad, av), m);
-    this.steps++;
+    const overflow = rbm.hidden.type === 'poisson' ? 'poisson activations e^x overflow float32 above x = 88.7' : 'an activation or a state left float32 range';
+    this.checkFinite(gh, 'the hidden bias gradient of unit', 0, overflow);
+    this.checkFinite(gv, 'the visible bias gradient of unit', 0, 'a visible state left float32 range');
     if (!apply) {
-      // wNew = W + G: the gradient is the difference, formed in float64 from both read-backs
-      const before = flatten2d(w, n, m) as Float64Array;
-      const after = flatten2d(wNew, n, m) as Float64Array;
-      for (let q = 0; q < n * m; q++) after[q] -= before[q];
-      return { weights: after, visibleBias: gv, hiddenBias: gh };
+      const g = flatten2d(backend.run(this.keys.gradient, kz.gradient, d, ad, v, av), n, m) as Float64Array;
+      this.checkFinite(g, 'the weight gradient', m, overflow);
+      this.steps++;
+      return { weights: g, visibleBias: gv, hiddenBias: gh };
     }
+    const which = this.flip ? 'updateB' : 'updateA';
+    const wNew = backend.run(this.keys[which], kz[which], w, d, ad, v, av, this.learningRate);
+    this.steps++;
     this.flip = !this.flip;
     this.chain.weights = wNew;
     this.applyBias(rbm.visible.params, gv, this.chain.visibleKernel.unit.fieldParam, this.chain.visibleKernel.params, this.chain.visibleKernel.unit.params);
@@ -179,15 +226,29 @@ export class GpuPcd {
 
   /** Frees the kernels of this trainer and of its chains; it cannot be used afterwards. */
   dispose(): void {
+    this.backend.release(this.tag);
     this.chain.dispose();
   }
 
-  /** The weights read back from the device, N x M. */
+  /**
+   * The weights read back from the device, N x M. Throws GpuLimitError if an earlier step failed
+   * or if a weight is not finite (the float32 update overflowed).
+   */
   weights(): Float64Array {
-    return flatten2d(this.chain.weights, this.rbm.numVisible, this.rbm.numHidden) as Float64Array;
+    return this.guard(() => {
+      const { numVisible: n, numHidden: m } = this.rbm;
+      const w = flatten2d(this.chain.weights, n, m) as Float64Array;
+      const q = w.findIndex((x) => !Number.isFinite(x));
+      if (q >= 0) {
+        throw new GpuLimitError(
+          `GpuPcd: weight (${Math.floor(q / m)}, ${q % m}) on the device is ${w[q]} after ${this.steps} steps: the float32 update overflowed (learning rate or activations too large)`,
+        );
+      }
+      return w;
+    });
   }
 
-  /** Writes the device weights into the model (its biases are already up to date). */
+  /** Writes the device weights into the model (its biases are already up to date); throws as weights(). */
   syncToModel(): void {
     this.rbm.weights.set(this.weights());
   }
@@ -201,10 +262,18 @@ export function hiddenActivations(backend: GpuBackend, rbm: RBM, v: ArrayLike<nu
   const n = rbm.numVisible;
   const m = rbm.numHidden;
   const unit = gpuUnitOf(rbm.hidden, 'hidden');
+  checkChains(batch, 'batch');
   checkIndexRange(batch * n, 'v');
+  // not a sampler's kernels: no tag (tags have '#'), shared by every call, never released
   const key = `activations/${rbm.hidden.type}/${batch}/${n}/${m}`;
   const kernel = backend.kernel(key, activationSource(unit, n), [m, batch], false);
   const s = backend.upload(`activations/states`, v, batch, n);
   const w = backend.upload(`activations/weights`, rbm.weights, n, m);
-  return flatten2d(backend.run(key, kernel, s, w, ...unitParams(rbm.hidden, unit)), batch, m) as Float64Array;
+  const out = flatten2d(backend.run(key, kernel, s, w, ...unitParams(rbm.hidden, unit)), batch, m) as Float64Array;
+  const q = out.findIndex((x) => !Number.isFinite(x));
+  if (q >= 0) {
+    const why = rbm.hidden.type === 'poisson' ? ': e^x overflows float32 above x = 88.7' : '';
+    throw new GpuLimitError(`the ${rbm.hidden.type} activation of hidden unit ${q % m} in row ${Math.floor(q / m)} is ${out[q]} in float32${why}`);
+  }
+  return out;
 }

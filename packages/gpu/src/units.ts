@@ -27,11 +27,16 @@
  * proposals fail with probability <= 2^-RELU_UNIFORMS = 9.1e-13; the draw is then the last
  * proposal (clamped to the support): a total-variation error below 1e-12 per draw.
  * poisson: inverse CDF by sequential search from k = 0 in float32, exact up to the float32
- * rounding of the partial sums (relative ~ k 2^-24). Means e^x above POISSON_MAX_MEAN (where
- * e^-mean leaves float32's normal range) are not sampled: the draw is -1, which no Poisson
- * variable takes, and GpuBlockGibbs's read-backs throw naming it.
+ * rounding of the partial sums (relative ~ k 2^-24). Inputs x (with the bias) above
+ * log(POISSON_MAX_MEAN), where e^-mean leaves float32's normal range, and inputs that are NaN are
+ * not sampled (x is compared before e^x is formed, so e^x never overflows): the draw is -1, which
+ * no Poisson variable takes; so is a search that has not ended after its fixed number of steps.
+ * The samplers mark a chain with such a draw in a sticky per-chain flag (`failure`, gibbs.ts),
+ * and their read-backs throw GpuLimitError naming it.
  * Activations are float32 evaluations of the closed forms; relu and drelu use log erfcx from the
- * Numerical Recipes erfc approximation (relative error < 1.2e-7 for every argument >= 0).
+ * Numerical Recipes erfc approximation (relative error < 1.2e-7 for every argument >= 0), and for
+ * standardized bounds a >= MILLS_CF_FROM the cancellation-free continued fraction of
+ * lambda(a) - a (halfGaussianMeanCode).
  */
 import { BernoulliLayer, DreluLayer, GaussianLayer, PoissonLayer, ReluLayer, SpinLayer, type UnitLayer } from '@rbmlab/core';
 
@@ -39,6 +44,16 @@ import { BernoulliLayer, DreluLayer, GaussianLayer, PoissonLayer, ReluLayer, Spi
 export const RELU_UNIFORMS = 40;
 /** Largest Poisson mean the kernel samples (e^-80 = 1.8e-35 is still a normal float32). */
 export const POISSON_MAX_MEAN = 80;
+/** log(POISSON_MAX_MEAN): the kernel compares the input with it before forming e^x. */
+const POISSON_MAX_LOG_MEAN = Math.log(POISSON_MAX_MEAN);
+/**
+ * The relu mean switches from sd (lambda(a) - a) to the continued fraction of lambda(a) - a at
+ * this standardized bound, with MILLS_CF_TERMS terms (float32 relative error < 1e-7 over
+ * [2, 1e6], checked against core's float64 value; the closed form loses about a^2 6e-8 to
+ * cancellation, 2.4e-7 at a = 2).
+ */
+export const MILLS_CF_FROM = 2;
+export const MILLS_CF_TERMS = 40;
 /** Sequential-search steps of the Poisson kernel: P(k >= 256 | mean <= 80) < 1e-60. */
 const POISSON_STEPS = 256;
 
@@ -56,6 +71,12 @@ export interface GpuUnitKernel {
    * (bias), whose gradient is the activation (hidden) or the state (visible). Empty if none.
    */
   readonly fieldParam: string | null;
+  /**
+   * For units whose kernel can refuse a draw (poisson): `bad(v)` is a kernel expression, true
+   * where a state v is such a refusal (or not finite), and `reason` says why, for the error the
+   * read-backs throw. The samplers keep a sticky per-chain flag of it (gibbs.ts).
+   */
+  readonly failure?: { readonly bad: (v: string) => string; readonly reason: string };
 }
 
 const TWO_PI = '6.283185307179586';
@@ -111,16 +132,40 @@ function truncatedExcessCode(a: string, first: string, out: string): string {
     }`;
 }
 
-/** Statements setting `out` = E[h] of the half-Gaussian exp(-g h^2/2 + x h) on h >= 0, and `logz` = log Z. */
-function halfGaussianCode(x: string, g: string, out: string, logz: string): string {
-  // a = -x / sqrt(g), sd = 1 / sqrt(g); mean = sd (lambda(a) - a), lambda(a) = sqrt(2/pi) / erfcx(a / sqrt 2);
-  // log Z = log erfcx(-x / sqrt(2 g)) + log(pi / (2 g)) / 2 = log erfcx(a / sqrt 2) + ...
+/** Statements setting `logz` = log Z of the half-Gaussian exp(-g h^2/2 + x h) on h >= 0. */
+function halfGaussianLogZCode(x: string, g: string, logz: string): string {
+  // a = -x / sqrt(g); log Z = log erfcx(-x / sqrt(2 g)) + log(pi / (2 g)) / 2 = log erfcx(a / sqrt 2) + ...
+  return `
+    const ${logz}_t = -${x} * (1 / Math.sqrt(${g})) * 0.7071067811865476;
+    ${logErfcxCode(`${logz}_t`, `${logz}_le`)}
+    const ${logz} = ${logz}_le + 0.5 * Math.log(1.5707963267948966 / ${g});`;
+}
+
+/**
+ * Statements setting `out` = E[h] of the half-Gaussian exp(-g h^2/2 + x h) on h >= 0:
+ * sd (lambda(a) - a) with a = -x / sqrt(g), sd = 1 / sqrt(g), lambda(a) = sqrt(2/pi) / erfcx(a / sqrt 2)
+ * the inverse Mills ratio. For a >= MILLS_CF_FROM the difference lambda(a) - a cancels in float32
+ * (to 6.7e-4 instead of 1e-3 at x = -1000, and negative from x = -3000 on), so there it is the
+ * continued fraction from Laplace's 1/lambda(a) = 1/(a + 1/(a + 2/(a + 3/(a + ...)))):
+ *     lambda(a) - a = 1/(a + 2/(a + 3/(a + 4/(a + ...)))),
+ * MILLS_CF_TERMS terms evaluated bottom-up, every term positive (no cancellation).
+ */
+function halfGaussianMeanCode(x: string, g: string, out: string): string {
   return `
     const ${out}_sd = 1 / Math.sqrt(${g});
     const ${out}_a = -${x} * ${out}_sd;
-    ${logErfcxCode(`${out}_a * 0.7071067811865476`, `${out}_le`)}
-    const ${out} = ${out}_sd * (0.7978845608028654 * Math.exp(-${out}_le) - ${out}_a);
-    const ${logz} = ${out}_le + 0.5 * Math.log(1.5707963267948966 / ${g});`;
+    let ${out}_d = 0;
+    if (${out}_a >= ${MILLS_CF_FROM.toFixed(1)}) {
+      let ${out}_t = ${out}_a;
+      for (let k = 0; k < ${MILLS_CF_TERMS - 1}; k++) {
+        ${out}_t = ${out}_a + (${MILLS_CF_TERMS.toFixed(1)} - k) / ${out}_t;
+      }
+      ${out}_d = 1 / ${out}_t;
+    } else {
+      ${logErfcxCode(`${out}_a * 0.7071067811865476`, `${out}_le`)}
+      ${out}_d = 0.7978845608028654 * Math.exp(-${out}_le) - ${out}_a;
+    }
+    const ${out} = ${out}_sd * ${out}_d;`;
 }
 
 const bernoulli: GpuUnitKernel = {
@@ -182,7 +227,7 @@ const relu: GpuUnitKernel = {
     return sd * exc;`,
   mean: () => `
     const xx = x + p0[j];
-    ${halfGaussianCode('xx', 'p1[j]', 'm', 'lz')}
+    ${halfGaussianMeanCode('xx', 'p1[j]', 'm')}
     return m;`,
 };
 
@@ -194,8 +239,8 @@ const drelu: GpuUnitKernel = {
   sample: () => `
     const xp = x + p0[j];
     const xm = -(x + p1[j]);
-    ${halfGaussianCode('xp', 'p2[j]', 'mp', 'lzp')}
-    ${halfGaussianCode('xm', 'p3[j]', 'mm', 'lzm')}
+    ${halfGaussianLogZCode('xp', 'p2[j]', 'lzp')}
+    ${halfGaussianLogZCode('xm', 'p3[j]', 'lzm')}
     let xs = xm;
     let gs = p3[j];
     let sign = -1;
@@ -211,8 +256,10 @@ const drelu: GpuUnitKernel = {
   mean: () => `
     const xp = x + p0[j];
     const xm = -(x + p1[j]);
-    ${halfGaussianCode('xp', 'p2[j]', 'mp', 'lzp')}
-    ${halfGaussianCode('xm', 'p3[j]', 'mm', 'lzm')}
+    ${halfGaussianLogZCode('xp', 'p2[j]', 'lzp')}
+    ${halfGaussianLogZCode('xm', 'p3[j]', 'lzm')}
+    ${halfGaussianMeanCode('xp', 'p2[j]', 'mp')}
+    ${halfGaussianMeanCode('xm', 'p3[j]', 'mm')}
     const pp = 1 / (1 + Math.exp(lzm - lzp));
     return pp * mp - (1 - pp) * mm;`,
 };
@@ -221,30 +268,44 @@ const poisson: GpuUnitKernel = {
   params: ['bias'],
   uniforms: 1,
   fieldParam: 'bias',
-  // smallest k with u <= F(k); stops where the remaining tail is below float32 resolution
+  // smallest k with u <= F(k); stops where the remaining tail is below float32 resolution.
+  // -1 where the input is above log 80 or NaN (the comparison is false for NaN), compared before
+  // e^x is formed, or where the search did not end within its steps (never for a mean <= 80)
   sample: () => `
-    const lam = Math.exp(x + p0[j]);
-    if (lam > ${POISSON_MAX_MEAN}) {
-      return -1;
-    }
-    const uu = u[base];
-    let pk = Math.exp(-lam);
-    let cdf = pk;
-    let count = 0;
-    for (let k = 1; k < ${POISSON_STEPS}; k++) {
-      if (uu <= cdf) {
-        break;
+    const z = x + p0[j];
+    let draw = -1;
+    if (z <= ${POISSON_MAX_LOG_MEAN}) {
+      const lam = Math.exp(z);
+      const uu = u[base];
+      let pk = Math.exp(-lam);
+      let cdf = pk;
+      let count = 0;
+      let done = 0;
+      for (let k = 1; k < ${POISSON_STEPS}; k++) {
+        if (uu <= cdf) {
+          done = 1;
+          break;
+        }
+        if (k > lam && pk < 1e-9 * cdf) {
+          done = 1;
+          break;
+        }
+        pk = pk * lam / k;
+        cdf = cdf + pk;
+        count = k;
       }
-      if (k > lam && pk < 1e-9 * cdf) {
-        break;
+      if (done > 0) {
+        draw = count;
       }
-      pk = pk * lam / k;
-      cdf = cdf + pk;
-      count = k;
     }
-    return count;`,
+    return draw;`,
+  // e^x: Infinity above x = 88.7 in float32, which the callers check (pcd.ts)
   mean: () => `
     return Math.exp(x + p0[j]);`,
+  failure: {
+    bad: (v) => `!(${v} >= 0 && ${v} <= 1e30)`,
+    reason: `had a mean above ${POISSON_MAX_MEAN} or a non-finite input, which the GPU kernel does not sample`,
+  },
 };
 
 const units = new Map<Function, GpuUnitKernel>([
