@@ -10,27 +10,14 @@
  *   - activations E[h | x]: the input error e above carried by the slope, |Gamma''(x)| e (Gamma''
  *     is the conditional variance), plus the float32 evaluation of the activation, relative
  *     3e-5 + absolute 1e-6 (room for the erfcx-based relu and drelu forms, whose float32
- *     cancellation in lambda(a) - a grows like |a| 2^-24 / (lambda(a) - a) ~ a^2 6e-8).
+ *     cancellation in lambda(a) - a grows like |a| 2^-24 / (lambda(a) - a) ~ a^2 6e-8 below the
+ *     standardized bound a = 2; above it the kernels use a continued fraction without
+ *     cancellation, tested to 1e-5 relative out to x = -1e6 in limits.test.ts).
  */
 import { createGpuBackend, GpuBackend, hiddenActivations, loadGpuJs, type GpuMode } from '@rbmlab/gpu';
 import { cpuBackend, createLayer, createRng, normal, RBM } from '@rbmlab/core';
+import { expectWithin, randomArray, U32, U64 } from '../../core/test/helpers/arrays';
 import { allowNoGl, availability, backendFor, headlessGlMissing, MODES } from './helpers';
-
-const U32 = 2 ** -24;
-const U64 = 2 ** -53;
-
-function randomArray(length: number, seed: string, kind: 'real' | 'binary', scale = 1): Float64Array {
-  const rng = createRng(seed);
-  return Float64Array.from({ length }, () => (kind === 'binary' ? (rng.uniform() < 0.4 ? 1 : 0) : scale * (2 * rng.uniform() - 1)));
-}
-
-function expectWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < actual.length; k++) {
-    const ok = Number.isFinite(actual[k]) && Number.isFinite(expected[k]) && Math.abs(actual[k] - expected[k]) <= bound[k];
-    if (!ok) throw new Error(`${what}: entry ${k}: ${actual[k]} vs ${expected[k]} (bound ${bound[k]})`);
-  }
-}
 
 describe('modes', () => {
   it('headless-gl runs here (CI builds gl and starts Xvfb)', () => {
