@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadRbm } from '@rbmlab/core';
 import { temporaryDirectory } from './helpers/cli';
+import { denseModel } from './helpers/models';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'packages', 'experiments', 'bin', 'rbmlab.js');
@@ -60,16 +61,7 @@ describe('rbmlab sample --backend gpu', () => {
   });
 
   it('samples a dense model by the heat bath on the gpu', () => {
-    const dense = writeJson('dense.json', {
-      format: 'rbmlab.dense/1',
-      size: 6,
-      patterns: [
-        [1, -1, 1, 1, -1, -1],
-        [-1, -1, 1, -1, 1, 1],
-      ],
-      energy: { kind: 'krotov', F: 'power', p: 3 },
-      beta: 0.02,
-    });
+    const dense = writeJson('dense.json', denseModel);
     const r = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'sample', dense, '--chains', '50', '--sweeps', '5', '--out', file('dense.csv'), '--backend', 'gpu');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\(heatbath, 5 sweeps, seed \d+, gpujs-webasm\)/);
@@ -85,6 +77,12 @@ describe('rbmlab sample --backend gpu', () => {
     expect(webgpu.code).toBe(2);
     expect(webgpu.stderr).toMatch(/^rbmlab sample: --backend gpu \(RBMLAB_GPU_MODE=webgpu\): .*navigator\.gpu.*\n$/);
     expect(webgpu.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const wide = rbmlab({ RBMLAB_GPU_MODE: 'cpu' }, 'sample', m, '--out', file('x.csv'), '--backend', 'gpu', '--chains', '20000');
+    expect(wide.code).toBe(2);
+    const [announce, refusal, ...more] = wide.stderr.trimEnd().split('\n'); // the backend line, then the refusal
+    expect(announce).toMatch(/^rbmlab: running on gpujs-cpu /);
+    expect(refusal).toMatch(/^rbmlab sample: .*chains.*16384/);
+    expect(more).toEqual([]);
     const tpu = rbmlab({}, 'sample', m, '--out', file('x.csv'), '--backend', 'tpu');
     expect(tpu.code).toBe(2);
     expect(tpu.stderr).toBe('rbmlab sample: unknown --backend "tpu" (known: cpu, gpu)\n');

@@ -9,20 +9,9 @@ import * as fs from 'fs';
 import { createRng, DenseDynamics, HigherOrderHeatBath, loadModelFile, type DenseAssociativeMemory, type HigherOrderBoltzmannMachine } from '@rbmlab/core';
 import { chiSquareGof, expectFits } from '../../core/test/helpers/stats';
 import { rbmlab, temporaryDirectory } from './helpers/cli';
+import { denseModel } from './helpers/models';
 
 const { file, writeJson } = temporaryDirectory('rbmlab-cli-ho-');
-
-/** Krotov F = x^3 on 6 spins, 2 patterns. */
-const denseModel = {
-  format: 'rbmlab.dense/1',
-  size: 6,
-  patterns: [
-    [1, -1, 1, 1, -1, -1],
-    [-1, -1, 1, -1, 1, 1],
-  ],
-  energy: { kind: 'krotov', F: 'power', p: 3 },
-  beta: 0.02,
-};
 
 /** Bernoulli units, 5 of them, with a 3-body and a 4-body coupling. */
 const hobmModel = {

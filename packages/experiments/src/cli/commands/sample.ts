@@ -13,7 +13,7 @@
  * (GpuDenseHeatBath); uniforms come from the seed's streams on the host. Other samplers and
  * models run on the cpu, and asking for them on the gpu is refused with the reason.
  */
-import { createRng, defaultSampler, enumerationSide, loadModelFile, sampleVisibleStates, SAMPLER_NAMES, type DenseAssociativeMemory, type RBM, type SamplerName } from '@rbmlab/core';
+import { createRng, defaultSampler, enumerationSide, loadModelFile, sampleVisibleStates, SAMPLER_NAMES, DenseAssociativeMemory, type RBM, type SamplerName } from '@rbmlab/core';
 import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice, type SelectedBackend } from '../../backends';
 import { statesToCsv } from '../../csv';
 import { choice, filePath, modelPath, nonNegativeInteger, positiveInteger, seed } from '../args';
@@ -95,7 +95,7 @@ export const sampleCommand: Command = {
       const line = backendLine(selected);
       if (line !== null) io.stderr(line);
       const n = loaded.kind === 'rbm' ? loaded.model.numVisible : loaded.model.size;
-      const states = loaded.kind === 'rbm' ? await gpuGibbs(selected, loaded.model, chains, sweeps, seedValue) : await gpuDenseHeatBath(selected, loaded.model, chains, sweeps, seedValue);
+      const states = sampleOnDevice(selected, loaded.model, chains, sweeps, seedValue);
       writeOutput(out, statesToCsv(states, chains, n), 'out');
       io.stdout(`wrote ${chains} x ${n} visible states to ${out} (${loaded.kind === 'rbm' ? 'gibbs' : 'heatbath'}, ${sweeps} sweeps, seed ${seedValue}, ${selected.info.name})\n`);
       return EXIT_OK;
@@ -112,33 +112,33 @@ export const sampleCommand: Command = {
   },
 };
 
+/** A sampler of the gpu package: chains on the device, states read back at the end. */
+interface DeviceChains {
+  sweep(n: number): void;
+  visible?(): Float64Array;
+  states?(): Float64Array;
+  dispose(): void;
+}
+
 /** The gpu package's samplers, loaded with it (gpu.js is not loaded for cpu runs). */
 interface GpuSamplers {
-  GpuBlockGibbs: new (backend: unknown, rbm: RBM, options: { chains: number; seed: number }) => { sweep(n: number): void; visible(): Float64Array; dispose(): void };
-  GpuDenseHeatBath: new (backend: unknown, model: DenseAssociativeMemory, options: { chains: number; seed: number }) => { sweep(n: number): void; states(): Float64Array; dispose(): void };
+  GpuBlockGibbs: new (backend: unknown, rbm: RBM, options: { chains: number; seed: number }) => DeviceChains;
+  GpuDenseHeatBath: new (backend: unknown, model: DenseAssociativeMemory, options: { chains: number; seed: number }) => DeviceChains;
 }
 
-function gpuSamplers(): GpuSamplers {
+/**
+ * Block Gibbs of an RBM (GpuBlockGibbs) or the heat bath of a dense model (GpuDenseHeatBath) on
+ * the device: `sweeps` sweeps of `chains` chains from the seed's random start, the visible states
+ * read back (limits of the device, such as chains <= 16384, are GpuLimitErrors: one line, exit 2).
+ */
+function sampleOnDevice(selected: SelectedBackend, model: RBM | DenseAssociativeMemory, chains: number, sweeps: number, seedValue: number): Float64Array {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('@rbmlab/gpu') as GpuSamplers;
-}
-
-/** Block Gibbs on the device; the chains' count must fit one texture side (GpuBlockGibbs checks). */
-async function gpuGibbs(selected: SelectedBackend, rbm: RBM, chains: number, sweeps: number, seedValue: number): Promise<Float64Array> {
-  const chain = new (gpuSamplers().GpuBlockGibbs)(selected.backend, rbm, { chains, seed: seedValue });
+  const gpu = require('@rbmlab/gpu') as GpuSamplers;
+  const options = { chains, seed: seedValue };
+  const chain = model instanceof DenseAssociativeMemory ? new gpu.GpuDenseHeatBath(selected.backend, model, options) : new gpu.GpuBlockGibbs(selected.backend, model, options);
   try {
     chain.sweep(sweeps);
-    return chain.visible();
-  } finally {
-    chain.dispose();
-  }
-}
-
-async function gpuDenseHeatBath(selected: SelectedBackend, model: DenseAssociativeMemory, chains: number, sweeps: number, seedValue: number): Promise<Float64Array> {
-  const chain = new (gpuSamplers().GpuDenseHeatBath)(selected.backend, model, { chains, seed: seedValue });
-  try {
-    chain.sweep(sweeps);
-    return chain.states();
+    return (chain.visible ?? chain.states)?.call(chain) as Float64Array;
   } finally {
     chain.dispose();
   }
