@@ -100,15 +100,20 @@ describe('rbmlab train', () => {
     expect((await f32('--epochs', '6', '--out', file('p32b.json'), '--checkpoint', ck, '--resume')).code).toBe(0);
     expect((await f32('--epochs', '6', '--out', file('p32c.json'))).code).toBe(0);
     expect(fs.readFileSync(file('p32b.json')).equals(fs.readFileSync(file('p32c.json')))).toBe(true);
-    // the same seed in float64: the same chain states unless a uniform falls within ~1e-7 of its
-    // threshold, so the weights agree to float32 rounding (1e-5 is 100x below lr / chains)
+    // the same seed in float64: other bits, the same chain states unless a uniform falls within
+    // ~1e-7 of its threshold (expected ~1e-3 such draws in these 12 updates). One such draw changes
+    // one chain of 20 from then on, moving each weight by at most 12 x lr / 20 = 0.03; so 0.04
+    // fails only with two of them (probability ~1e-6) on any machine. (That the float32 products
+    // read the current W is tested in core, float32-training.test.ts.)
     expect((await rbmlab('train', ...flags(basCsv, '--epochs', '6', '--out', file('p64.json')))).code).toBe(0);
     const a = loadRbm(file('p32c.json')).weights;
     const b = loadRbm(file('p64.json')).weights;
     let worst = 0;
     for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
-    expect(worst).toBeLessThan(1e-5);
+    expect(worst).toBeLessThan(0.04);
+    expect(fs.readFileSync(file('p32c.json')).equals(fs.readFileSync(file('p64.json')))).toBe(false);
     expectOneLineError(await rbmlab('train', ...flags(basCsv, '--epochs', '7', '--out', file('p.json'), '--checkpoint', ck, '--resume')), 2, /--precision: float64 here, float32 in the checkpoint/);
+    expectOneLineError(await rbmlab('train', ...flags(basCsv, '--epochs', '1', '--out', file('p.json'), '--precision', 'float32', '--method', 'exact')), 2, /precision "float32" is for methods cd and pcd, not exact/);
     expectOneLineError(await rbmlab('train', ...flags(basCsv, '--epochs', '1', '--out', file('p.json'), '--precision', 'half')), 2, /unknown --precision "half" \(known: float64, float32\)/);
   });
 

@@ -146,7 +146,8 @@ void gemm(bool single, bool transA, bool transB, int64_t M, int64_t N, int64_t K
   if ((single || (A.f32() && B.f32())) && !(A.f32() && B.f32() && C.f32())) {
     F32View a(A, nA), b(B, nB);
     // the float32 product, in a buffer kept between calls (sgemm with beta = 0 overwrites it:
-    // no zeroing, no allocation per call; one per thread, as studies run on worker threads)
+    // no zeroing, no allocation per call; one per thread, as studies run on worker threads; it
+    // keeps the size of the largest product a thread has made)
     thread_local std::vector<float> c;
     if (c.size() < nC) c.resize(nC);
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, static_cast<float>(alpha), a.data, lda, b.data, ldb, 0.0f, c.data(), ldc);

@@ -43,8 +43,9 @@ function choose(): { backend: Backend; info: BackendInfo } {
   try {
     loaded = loadNativeBackend();
   } catch (err) {
-    // nativeThreads: RBMLAB_THREADS or OPENBLAS_NUM_THREADS malformed
-    throw new BackendError((err as Error).message);
+    // nativeThreads: RBMLAB_THREADS or OPENBLAS_NUM_THREADS malformed (anything else is not the user's)
+    if (err instanceof RangeError && /_THREADS must be/.test(err.message)) throw new BackendError(err.message);
+    throw err;
   }
   if (loaded.backend !== undefined) {
     const native: NativeBackend = asked === NATIVE_F32_BACKEND_NAME ? loaded.backend.withProducts('float32') : loaded.backend;

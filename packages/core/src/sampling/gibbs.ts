@@ -3,10 +3,11 @@
  * hidden unit at once, then v ~ P(v | h). Needs a conditional sampler in both layers.
  *
  * Precision: float64 by default. With precision 'float32' the weights, chains and inputs are
- * stored as Float32Array (half the memory traffic); sums still accumulate in float64, so the
- * only error is the rounding of W and of the inputs to float32: relative 2^-24 ~ 6e-8 per weight,
- * which shifts each conditional probability by at most about 6e-8 |I| (well below the
- * statistical resolution of any feasible run).
+ * stored as Float32Array (half the memory traffic). The reference backend still sums in float64,
+ * so its only error is the rounding of W and of the inputs to float32 (relative 2^-24 ~ 6e-8 per
+ * weight); the native backend sums in float32 (sgemm), adding at most (K + 2) 2^-24 sum |v W| to
+ * each input (docs/PERFORMANCE.md). Either shifts a conditional probability by far less than
+ * the statistical resolution of any feasible run.
  *
  * Backend: by default defaultBackend() (the native one where it loads). Where the backend has the
  * fused kernel sampleBinaryLayer, bernoulli and spin layers are sampled by it: one key of four

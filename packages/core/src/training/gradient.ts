@@ -85,9 +85,10 @@ export class StatisticsAccumulator {
   private columnSums = new Float64Array(0);
 
   /**
-   * precision: of the inputs and activations handed to the backend's products (batch x M). With
-   * 'float32' and float32 visible states and weights, every operand of the two products is float32
-   * (sgemm on the native backend, no copies); the sums into the gradient stay float64.
+   * precision: of the inputs and (bernoulli and spin hidden units) the activations handed to the
+   * backend's products (batch x M). With 'float32' and float32 visible states and weights, every
+   * operand of the two products is float32 (sgemm on the native backend, no copies): the
+   * minibatch sums are float32 products added into the float64 gradient.
    */
   constructor(
     readonly rbm: RBM,
@@ -106,7 +107,9 @@ export class StatisticsAccumulator {
     const m = rbm.numHidden;
     if (this.inputs.length < batch * m) {
       this.inputs = allocate(this.precision, batch * m);
-      this.activations = allocate(this.precision, batch * m);
+      // float32 activations only for bernoulli and spin units (in [-1, 1]); others can be large
+      // (poisson: e^x), so they stay float64 whatever the precision
+      this.activations = allocate(binaryActivation(rbm.hidden) !== null ? this.precision : 'float64', batch * m);
     }
     const inputs = this.inputs;
     const act = this.activations;

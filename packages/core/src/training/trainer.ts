@@ -58,13 +58,16 @@ export interface TrainerConfig {
   /** Lower bound kept on precision parameters (gamma, gammaPlus, gammaMinus). */
   readonly minPrecision: number;
   /**
-   * Storage precision of what the products read in sampled training (CD, PCD; PT replicas stay
-   * float64): 'float32' keeps a float32 mirror of W, refreshed in the same loop that applies each
-   * update, and float32 minibatches, chains, inputs and activations, so that every product is
-   * float32 x float32 with no copy of W (sgemm on the native backend). Parameters, gradient sums
-   * and optimizer state stay float64; the error is float32 rounding of W and of the inputs
-   * (relative 2^-24 per weight, about 6e-8 |I| on each conditional probability). Checkpoints
-   * written before this field existed read as 'float64'.
+   * Storage precision of what the products read in CD and PCD: 'float32' keeps a float32 mirror
+   * of W, refreshed in the same loop that applies each update (and again at the start of every
+   * epoch, so that weights changed by a callback or between train() calls are seen), and float32
+   * minibatches, chains and inputs, and float32 activations of bernoulli and spin hidden units
+   * (bounded; other units keep float64 activations, which can be large), so that the products
+   * are float32 x float32 with no copy of W (sgemm on the native backend). The minibatch sums of
+   * the weight gradient are then float32 products added into the float64 gradient; parameters,
+   * bias gradients and optimizer state stay float64. The error is the float32 rounding of W, of
+   * the inputs and of those sums. Exact training and PT refuse it (nothing of theirs reads
+   * float32). Checkpoints written before this field existed read as 'float64'.
    */
   readonly precision: Precision;
 }
@@ -180,6 +183,7 @@ export function resolveTrainerConfig(options: Omit<TrainerOptions, 'rng'>): Trai
   }
   const precision = options.precision ?? 'float64';
   if (precision !== 'float64' && precision !== 'float32') throw new RangeError(`precision must be "float64" or "float32", got ${JSON.stringify(precision)}`);
+  if (precision === 'float32' && method !== 'cd' && method !== 'pcd') throw new RangeError(`precision "float32" is for methods cd and pcd, not ${method}`);
   return {
     method,
     precision,
@@ -263,7 +267,7 @@ export class Trainer {
     this.optimizer = createOptimizer(config.optimizer, params.map((p) => p.values.length), resumeFrom?.optimizer);
     const backend = options.backend ?? defaultBackend();
     this.backend = backend;
-    const float32 = config.precision === 'float32' && config.method !== 'exact';
+    const float32 = config.precision === 'float32';
     this.weightMirror = float32 ? Float32Array.from(rbm.weights) : null;
     this.statistics = new StatisticsAccumulator(rbm, backend, float32 ? 'float32' : 'float64');
     this.grad = zeroGradient(rbm);
@@ -362,6 +366,8 @@ export class Trainer {
 
   private trainEpoch(): EpochRecord {
     const { rows, rbm, config } = this;
+    // weights may have been changed since the last update (a callback, the caller): the products read the mirror
+    if (this.weightMirror !== null) this.weightMirror.set(rbm.weights);
     const n = rbm.numVisible;
     const lr = learningRate(config.learningRate, this.epoch);
     const order = permutation(rows, this.rng);

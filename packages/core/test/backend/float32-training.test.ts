@@ -9,11 +9,15 @@
  *     2^-24 |z| relative), and absolute below 2e-38 for z < -87 (e^t stops at e^-87);
  *     float32 tanh: absolute error below 4e-7;
  *   - float64 activations: relative 1e-15 (sigmoid) and 4e-16 absolute (tanh) against Math;
- *   - float32 training against float64 with the same seed: the runs draw the same states unless a
- *     uniform falls within about 1e-7 of its threshold (expected about 0.02 such draws per run
- *     here), so the weights agree to the float32 rounding accumulated over the updates (measured
- *     2e-7 after 300 updates); the bound 1e-5 is 100x below the change one differing chain state
- *     would make (lr / chains = 1e-3). Seeds are fixed, so a run passes or fails for good.
+ *   - float32 training against float64 with the same seed, on the reference backend: the runs
+ *     draw the same states unless a uniform falls within about 1e-7 of its threshold (expected
+ *     about 0.02 such draws per run here), so the weights agree to the float32 rounding
+ *     accumulated over the updates (measured 4e-9 to 9e-9 after 300 updates); the bound 1e-5 is
+ *     100x below the change one differing chain state would make (lr / chains = 1e-3). The
+ *     reference's arithmetic is JavaScript's, the same on every machine, so with fixed seeds a
+ *     run passes or fails for good. (On the native backend sgemm's order of summation depends on
+ *     the CPU's kernel, so the same comparison could meet a near-threshold draw on another
+ *     machine; there the mirror is tested directly: every product reads float32 of the current W.)
  */
 import {
   checkpointFromJSON,
@@ -27,7 +31,9 @@ import {
   normal,
   RBM,
   resolveTrainerConfig,
+  StatisticsAccumulator,
   Trainer,
+  zeroGradient,
   type Backend,
   type FloatArray,
   type NativeBackend,
@@ -63,7 +69,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const backends: [string, Backend][] = [['cpu-reference', cpuBackend], ...(native ? ([['native-openblas', native]] as [string, Backend][]) : [])];
 
-describe.each(backends)('PCD with precision float32 on %s', (_name, backend) => {
+describe('PCD with precision float32 on the reference backend', () => {
+  const backend = cpuBackend;
   it.each([1, 2, 3])('follows the float64 run with the same seed (seed %i, 300 updates)', (seed) => {
     const f64 = train(backend, 'float64', seed, 30);
     const f32 = train(backend, 'float32', seed, 30);
@@ -71,6 +78,70 @@ describe.each(backends)('PCD with precision float32 on %s', (_name, backend) => 
     expect(maxAbsDiff(f32.hidden.params.bias, f64.hidden.params.bias)).toBeLessThan(1e-5);
     // and it learned: the weights moved by about 0.24 from their start, 10^4 times the bound
     expect(maxAbsDiff(f32.weights, bernoulliRbm(10, 6, 'student', 0.05).weights)).toBeGreaterThan(0.1);
+  });
+});
+
+/** A backend that checks, at every product, that the weights it is given are float32 of rbm.weights now. */
+function mirrorChecking(backend: Backend, rbm: RBM, seen: { products: number }): Backend {
+  const check = (w: FloatArray) => {
+    seen.products++;
+    if (!(w instanceof Float32Array)) throw new Error('a product read float64 weights');
+    for (let k = 0; k < w.length; k++) {
+      if (w[k] !== Math.fround(rbm.weights[k])) throw new Error(`stale mirror: entry ${k} is ${w[k]}, W is ${rbm.weights[k]}`);
+    }
+  };
+  return {
+    name: backend.name,
+    hiddenInputs: (v, w, b, n, m, out) => (check(w), backend.hiddenInputs(v, w, b, n, m, out)),
+    visibleInputs: (h, w, b, n, m, out) => (check(w), backend.visibleInputs(h, w, b, n, m, out)),
+    addOuterProducts: backend.addOuterProducts.bind(backend),
+    sampleBinaryLayer: backend.sampleBinaryLayer?.bind(backend),
+    binaryActivations: backend.binaryActivations?.bind(backend),
+    allFinite: backend.allFinite?.bind(backend),
+    addStep: backend.addStep?.bind(backend),
+  };
+}
+
+describe.each(backends)('PCD with precision float32 on %s', (_name, backend) => {
+  it('every product reads float32 of the current weights: after each update, a callback and a change between train() calls', () => {
+    const rbm = bernoulliRbm(10, 6, 'student', 0.05);
+    const seen = { products: 0 };
+    const callback = (record: { epoch: number }) => {
+      if (record.epoch === 2) rbm.weights.fill(0.25); // a callback that rewrites W (a max-norm step, say)
+    };
+    const trainer = new Trainer(rbm, data, 500, {
+      method: 'pcd',
+      k: 1,
+      batchSize: 50,
+      chains: 50,
+      learningRate: 0.05,
+      rng: createRng(5),
+      backend: mirrorChecking(backend, rbm, seen),
+      precision: 'float32',
+      callbacks: [callback],
+    });
+    trainer.train(3);
+    rbm.weights.set(rbm.weights.map((x) => -x)); // the caller changes W between calls
+    trainer.train(4);
+    expect(seen.products).toBe(4 * 10 * 4); // 4 epochs x 10 minibatches x (2 statistics + 2 chain) products
+  });
+
+  it('keeps float64 activations for units that are not bounded (poisson: e^x), so float32 overflows no sooner than float64', () => {
+    const vis = createLayer('bernoulli', 4, { bias: [0, 0, 0, 0] }, 'visible');
+    const make = () => new RBM(vis, createLayer('poisson', 2, { bias: [0, 0] }), new Float64Array([50, 50, 50, 50, 0, 0, 0, 0]));
+    const v = new Float64Array([1, 1, 0, 0, 1, 0, 1, 0]);
+    const grads: Float64Array[] = [];
+    for (const precision of ['float64', 'float32'] as const) {
+      const rbm = make();
+      const acc = new StatisticsAccumulator(rbm, backend, precision);
+      const grad = zeroGradient(rbm);
+      const batch = precision === 'float32' ? Float32Array.from(v) : v;
+      acc.add(batch, 2, 1, grad, undefined, precision === 'float32' ? Float32Array.from(rbm.weights) : rbm.weights);
+      grads.push(grad.weights);
+    }
+    // inputs 100 for the first row: e^100 = 2.7e43, past float32's range, well inside float64's
+    expect(Number.isFinite(grads[1][0])).toBe(true);
+    expect(Math.abs(grads[1][0] - grads[0][0])).toBeLessThanOrEqual(1e-6 * Math.abs(grads[0][0]));
   });
 
   it('repeats to the bit with the same seed', () => {
@@ -107,6 +178,10 @@ describe('the precision setting', () => {
   it('is float64 unless asked, and refuses anything else with a clear message', () => {
     expect(resolveTrainerConfig({ method: 'pcd', learningRate: 0.1 }).precision).toBe('float64');
     expect(() => resolveTrainerConfig({ method: 'pcd', learningRate: 0.1, precision: 'float16' as 'float32' })).toThrow('precision must be "float64" or "float32", got "float16"');
+    // exact training and PT read nothing in float32
+    expect(() => resolveTrainerConfig({ method: 'exact', learningRate: 0.1, precision: 'float32' })).toThrow('precision "float32" is for methods cd and pcd, not exact');
+    expect(() => resolveTrainerConfig({ method: 'pt', learningRate: 0.1, precision: 'float32' })).toThrow('precision "float32" is for methods cd and pcd, not pt');
+    expect(resolveTrainerConfig({ method: 'cd', learningRate: 0.1, precision: 'float32' }).precision).toBe('float32');
   });
 
   it('reads a checkpoint written before the field existed as float64', () => {
@@ -136,8 +211,13 @@ describeNative('native training kernels', () => {
 
   it.each(['bernoulli', 'spin'] as const)('binaryActivations (%s): float32 and float64 activations and their column sums', (kind) => {
     const f = (z: number) => (kind === 'bernoulli' ? 1 / (1 + Math.exp(-z)) : Math.tanh(z));
-    for (const storage of ['float32', 'float64'] as const) {
-      const x = storage === 'float32' ? Float32Array.from(inputs) : inputs;
+    for (const [inStorage, storage] of [
+      ['float32', 'float32'],
+      ['float64', 'float64'],
+      ['float64', 'float32'],
+      ['float32', 'float64'],
+    ] as const) {
+      const x = inStorage === 'float32' ? Float32Array.from(inputs) : inputs;
       const out = storage === 'float32' ? new Float32Array(batch * size) : new Float64Array(batch * size);
       const sums = new Float64Array(size).fill(1); // accumulated into
       (native as NativeBackend).binaryActivations(x, bias, batch, size, kind, out, sums);
@@ -146,7 +226,7 @@ describeNative('native training kernels', () => {
         const err = Math.abs(out[k] - exact);
         const z = Math.abs(x[k] + bias[k % size]);
         const bound = storage === 'float32' ? (kind === 'bernoulli' ? (4e-7 + 2 ** -24 * z) * exact : 4e-7) : kind === 'bernoulli' ? 1e-15 * exact : 4e-16;
-        if (!(err <= bound)) throw new Error(`${kind} ${storage} entry ${k}: ${out[k]} vs ${exact}`);
+        if (!(err <= bound)) throw new Error(`${kind} ${inStorage} -> ${storage} entry ${k}: ${out[k]} vs ${exact}`);
       }
       for (let j = 0; j < size; j++) {
         let s = 1;
