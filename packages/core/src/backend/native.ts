@@ -6,23 +6,12 @@
  *
  * This module loads nothing by itself; `loadNativeBackend` tries, and reports why not.
  */
+import type { NativeAddon } from '@rbmlab/native';
 import type { FloatArray } from '../tensor/matrix';
 import type { Backend, BinaryKind, CounterKey } from './backend';
 
-/** The addon's functions (packages/native/index.d.ts). */
-export interface NativeAddon {
-  hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
-  visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
-  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array, single?: boolean): void;
-  sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
-  /** The fused sampler's float32 smaller tail of sigmoid, min(sigmoid(x), 1 - sigmoid(x)). */
-  sigmoidTail32(x: FloatArray, out: FloatArray): void;
-  binaryActivations(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, out: FloatArray, sums: Float64Array): void;
-  allFinite(x: Float64Array): boolean;
-  addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
-  info(): { blas: string; core: string; threads: number };
-  setThreads(threads: number): void;
-}
+/** The addon's functions, as packages/native/index.d.ts declares them (a type only: nothing is loaded here). */
+export type { NativeAddon };
 
 export const NATIVE_BACKEND_NAME = 'native-openblas';
 export const NATIVE_F32_BACKEND_NAME = 'native-openblas-f32';
