@@ -135,6 +135,14 @@ describe('rbmlab run --backend gpu', () => {
     expect(JSON.parse(fs.readFileSync(path.join(file('s3'), 'manifest.json'), 'utf8')).backend).not.toBe('gpujs-webasm');
   });
 
+  it('refuses a family whose trials do not run on a backend, rather than record a gpu that did no work', () => {
+    const study = writeJson('retrieval.json', { name: 'r', experiment: 'retrieval', seed: 1, trials: 1, params: { N: 20, sweeps: 2 }, grid: { alpha: [0.05] } });
+    const r = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'run', study, '--out', file('never-r'), '--backend', 'gpu');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('rbmlab run: --backend gpu: the retrieval family runs its own loops, not backend kernels (families on a backend: teacher-student, spectral); run it with --backend cpu\n');
+    expect(fs.existsSync(file('never-r'))).toBe(false);
+  });
+
   it('a gpu mode that cannot run stops the study before anything is written', () => {
     const study = writeJson('study2.json', { name: 'gpu-study', experiment: 'teacher-student', seed: 4, trials: 1, params: { N: 10, alpha: 2, epochs: 1 }, grid: { beta: [1.5] } });
     const r = rbmlab({ RBMLAB_GPU_MODE: 'webgpu' }, 'run', study, '--out', file('never'), '--backend', 'gpu');

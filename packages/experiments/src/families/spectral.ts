@@ -53,6 +53,7 @@ function reported(params: Params): number {
 
 export const spectral: Experiment = {
   name: 'spectral',
+  usesBackend: true,
   describe: 'singular values of W and the pattern overlap over PCD epochs on planted-pattern teacher data: the modes grow one by one',
   params: PARAMS,
   series: 'epoch',

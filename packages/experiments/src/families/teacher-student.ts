@@ -34,6 +34,7 @@ import {
 
 export const teacherStudent: Experiment = {
   name: 'teacher-student',
+  usesBackend: true,
   describe: 'planted ±1 patterns (W = beta xi / sqrt(N)) learned by a PCD-trained student RBM from M = alpha N teacher examples; overlap = matched |cos|',
   params: { ...TEACHER_PARAMS, ...STUDENT_PARAMS },
 

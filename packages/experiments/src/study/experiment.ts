@@ -65,6 +65,12 @@ export interface Experiment {
   check?(params: Params): void;
   /** Facts about how a point is run that a reader of the results needs (how data were drawn). */
   plan?(params: Params): Readonly<Record<string, ParamValue>>;
+  /**
+   * Whether trials run their products and samplers on `context.backend` (teacher-student and
+   * spectral do; families whose kernels are their own loops do not). `run --backend gpu` refuses
+   * a family without it rather than record a gpu backend that did no work.
+   */
+  readonly usesBackend?: boolean;
   /** One trial: deterministic given `params` and `context.rng`. */
   run(params: Params, context: TrialContext): MetricRow | MetricRow[] | Promise<MetricRow | MetricRow[]>;
 }

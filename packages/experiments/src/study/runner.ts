@@ -22,6 +22,7 @@ import { trialSeed } from './seeds';
 import { StudyError, formatPoint, type GridPoint, type Study } from './study';
 import { summarize, writeSummary, type SummaryRow } from './summary';
 import { runTrial } from './trial';
+import { EXPERIMENTS } from '../families';
 import type { TrialRequest, TrialResponse, WorkerSetup } from './worker';
 
 export interface Task {
@@ -135,6 +136,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const layout = resultsLayout(study);
   const shard = options.shard ?? null;
   const choice = options.backend ?? 'cpu';
+  if (choice === 'gpu' && study.experiment.usesBackend !== true) {
+    throw new StudyError(`--backend gpu: the ${study.experiment.name} family runs its own loops, not backend kernels (families on a backend: ${EXPERIMENTS.filter((e) => e.usesBackend).map((e) => e.name).join(', ')}); run it with --backend cpu`);
+  }
   // created before anything is written: a backend that cannot be had is refused at once
   const selected = selectBackend(choice);
   const backend = selected.backend;
