@@ -38,9 +38,9 @@ import {
   type FloatArray,
   type NativeBackend,
 } from '../../src';
+import { describeNative } from '../helpers/native';
 
 const native: NativeBackend | undefined = loadNativeBackend().backend;
-const describeNative = native !== undefined ? describe : describe.skip; // native.test.ts fails when it is missing
 
 function bernoulliRbm(n: number, m: number, seed: string, scale: number): RBM {
   const rng = createRng(`float32/${seed}`);

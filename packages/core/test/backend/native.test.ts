@@ -45,6 +45,7 @@ import {
   type NativeBackend,
 } from '../../src';
 import { expectWithin, randomArray, U32, U64 } from '../helpers/arrays';
+import { describeEachNative, describeNative } from '../helpers/native';
 import { chiSquareGof, expectFits, histogram } from '../helpers/stats';
 import { smallRbm } from '../helpers/models';
 
@@ -74,10 +75,6 @@ describe('the native backend', () => {
 
 const native: NativeBackend | undefined = loaded.backend;
 const nativeBackends: [string, Backend][] = native ? [[NATIVE_BACKEND_NAME, native], [NATIVE_F32_BACKEND_NAME, native.withProducts('float32')]] : [];
-const describeNative = native ? describe : describe.skip;
-if (!native && !allowMissing) {
-  // the 'loads' test above fails with the reason; these would only repeat it
-}
 
 /** Whether a product on this backend with these factors runs in float32 (sgemm: both factors float32, whatever the output). */
 function singlePrecision(name: string, ...factors: FloatArray[]): boolean {
@@ -88,7 +85,7 @@ function productBound(single: boolean, k: number, absSum: number): number {
   return single ? (k + 2) * U32 * absSum : 4 * k * U64 * absSum + Number.MIN_VALUE;
 }
 
-describeNative.each(nativeBackends)('%s agrees with the reference within the stated precision', (name, backend) => {
+describeEachNative(nativeBackends, '%s agrees with the reference within the stated precision', (name, backend) => {
   // distinct primes, and sizes past OpenBLAS's blocking (K = 131 > its unrolling)
   const shapes: [number, number, number][] = [
     [13, 7, 5],
@@ -308,7 +305,7 @@ describe.each(gofBackends)('block Gibbs on %s matches the exact P(v)', (name, ba
   });
 });
 
-describeNative.each(nativeBackends)('%s: seeded runs repeat exactly', (_name, backend) => {
+describeEachNative(nativeBackends, '%s: seeded runs repeat exactly', (_name, backend) => {
   it('block Gibbs: same seed, same bits; another seed, other states', () => {
     const rbm = smallRbm('bernoulli', 'bernoulli', 31, 19, 'repeat');
     const run = (seed: number) => {
