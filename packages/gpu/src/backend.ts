@@ -29,6 +29,7 @@
  */
 import type { Backend, FloatArray } from '@rbmlab/core';
 import { GpuLimitError } from './errors';
+import { vec4Access } from './vec4';
 
 /** gpu.js backends that this package can name. */
 export type GpuMode = 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu' | 'webasm' | 'cpu';
@@ -199,7 +200,7 @@ export class GpuBackend implements Backend {
    * keeps no texture past the next call of the kernel that made it (the samplers alternate
    * two kernels where a result feeds the same computation again).
    */
-  kernel(key: string, source: string, output: number[], pipeline: boolean): GpuKernelRun {
+  kernel(key: string, source: string, output: number[], pipeline: boolean, returnType?: 'Array(4)'): GpuKernelRun {
     if (this.destroyed) throw new Error(`${this.name} has been destroyed`);
     let k = this.kernels.get(key);
     if (k === undefined) {
@@ -215,6 +216,7 @@ export class GpuBackend implements Backend {
         dynamicOutput: false,
         dynamicArguments: false,
         strictIntegers: false,
+        ...(returnType === undefined ? {} : { returnType }),
       });
       this.kernels.set(key, k);
     }
@@ -240,9 +242,37 @@ export class GpuBackend implements Backend {
     return `${kind}#${++this.tags}:`;
   }
 
+  /**
+   * Starts timing every kernel call: run() then waits for the device to finish each call (GL
+   * finish(); the other modes run synchronously) and adds its time to the kernel's name (its key
+   * without the sampler's tag). For finding where a sampler's time goes, not for production runs:
+   * the finish between kernels removes the overlap of host and device work.
+   */
+  startProfile(): void {
+    this.profile = new Map();
+  }
+
+  /** Stops timing; returns seconds and calls per kernel name, slowest first. */
+  stopProfile(): { name: string; seconds: number; calls: number }[] {
+    const rows = [...(this.profile ?? new Map<string, { seconds: number; calls: number }>())].map(([name, v]) => ({ name, ...v }));
+    this.profile = undefined;
+    return rows.sort((a, b) => b.seconds - a.seconds);
+  }
+
+  private profile: Map<string, { seconds: number; calls: number }> | undefined;
+
   /** Calls a kernel and checks that it ran in this backend's mode (no silent fallback). */
   run(key: string, kernel: GpuKernelRun, ...args: unknown[]): unknown {
+    const t0 = this.profile === undefined ? 0 : performance.now();
     const result = kernel(...args);
+    if (this.profile !== undefined) {
+      (kernel.kernel.context as { finish?: () => void } | undefined)?.finish?.();
+      const name = key.replace(/^[a-z]+#[0-9]+:/, '');
+      const entry = this.profile.get(name) ?? { seconds: 0, calls: 0 };
+      entry.seconds += (performance.now() - t0) / 1000;
+      entry.calls++;
+      this.profile.set(name, entry);
+    }
     const actual = modeOf(this.gpujs, kernel.kernel);
     if (actual !== this.mode) {
       const reason = kernel.kernel.fallbackReason;
@@ -261,6 +291,71 @@ export class GpuBackend implements Backend {
     const name = `${key}/upload/${rows}/${cols}`;
     const k = this.kernel(name, `function (a) { return a[this.thread.y * ${cols} + this.thread.x]; }`, [cols, rows], true);
     return this.run(name, k, asFloat32(data, rows * cols, key));
+  }
+
+  /**
+   * Uploads a row-major rows x cols array as a packed texture: texel (c4, r) holds entries
+   * 4 c4 .. 4 c4 + 3 of row r (vec4 kernels, vec4.ts), lanes past cols filled with `pad`.
+   * Key and reuse as upload().
+   */
+  uploadPacked(key: string, data: ArrayLike<number>, rows: number, cols: number, pad = 0): unknown {
+    const cols4 = Math.ceil(cols / 4);
+    checkIndexRange(rows * cols4 * 4, key);
+    const name = `${key}/packed/${rows}/${cols}`;
+    const k = this.kernel(
+      name,
+      `function (a) {
+        const q = (this.thread.y * ${cols4} + this.thread.x) * 4;
+        return [a[q], a[q + 1], a[q + 2], a[q + 3]];
+      }`,
+      [cols4, rows],
+      true,
+      'Array(4)',
+    );
+    if (data.length < rows * cols) throw new RangeError(`${key} has ${data.length} entries, needs ${rows * cols}`);
+    const padded = new Float32Array(rows * cols4 * 4);
+    if (cols4 * 4 === cols) {
+      for (let q = 0; q < rows * cols; q++) padded[q] = data[q];
+    } else {
+      padded.fill(pad);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) padded[r * cols4 * 4 + c] = data[r * cols + c];
+    }
+    return this.run(name, k, padded);
+  }
+
+  /**
+   * Reads a packed texture (rows x ceil(cols / 4) texels) back as a row-major rows x cols
+   * float64 array, through an unpacking kernel with scalar outputs (gpu.js reads vec4 outputs
+   * back differently per mode). A sampler passes its tag, so that the kernel is freed with it;
+   * without one the kernel is shared by every caller of the shape (its output is read at once).
+   */
+  readPacked(texture: unknown, rows: number, cols: number, tag = '', out?: FloatArray): FloatArray {
+    checkIndexRange(rows * cols, 'a read-back');
+    const name = `${tag}unpack/${rows}/${cols}`;
+    const t = vec4Access(this.mode);
+    const lane = (c: number) => t.at('v', 't[this.thread.y][j4]', c);
+    const k = this.kernel(
+      name,
+      `function (t) {
+        const j = this.thread.x;
+        const j4 = Math.floor(j * 0.25);
+        const c = j - j4 * 4;
+        ${t.declare('v', 't[this.thread.y][j4]')}
+        if (c < 0.5) {
+          return ${lane(0)};
+        }
+        if (c < 1.5) {
+          return ${lane(1)};
+        }
+        if (c < 2.5) {
+          return ${lane(2)};
+        }
+        return ${lane(3)};
+      }`,
+      [cols, rows],
+      false,
+    );
+    return flatten2d(this.run(name, k, texture), rows, cols, out);
   }
 
   hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray): void {

@@ -1,33 +1,38 @@
 /**
- * Block Gibbs sampling of an RBM on the device (gpu.js pipeline mode): the weights and the chains
- * stay in device textures between sweeps; a half-sweep is one kernel whose thread (chain b, unit
- * j) forms the unit's input, sum over the other layer, and draws the unit (units.ts). Only the
- * uniforms travel, host to device, once per half-sweep.
+ * Block Gibbs sampling of an RBM on the device (gpu.js pipeline mode): the weights, the unit
+ * parameters and the chains stay in device textures between sweeps, and the random numbers are
+ * made inside the kernels, so a sweep moves nothing between host and device; states come back
+ * only when read (visible(), hidden()).
  *
- * Random numbers: uniforms made on the host from core's seeded stream (createRng(seed), child
- * "uniforms"), each a 53-bit double rounded to float32, uploaded per half-sweep (chains x units x
- * the unit's uniforms per draw). Chosen over an in-kernel counter-based generator because
- *   - the generator is then core's (xor4096), whose statistics are known, and not a float32
- *     re-implementation of integer hashing: WebGL 1 (headless-gl) has no integer bit operations,
- *     so SplitMix64 there would be emulated in floats, and gpu.js's cpu mode computes in float64
- *     JavaScript where `*` does not wrap like Math.imul, so the same kernel source would give
- *     different bits per mode;
- *   - draws are the same function of (seed, sweep, chain, unit) in every mode; the states of two
- *     modes can still differ where float32 rounding of a probability decides a comparison;
- *   - the cost is small beside the products: chains x (N + M) floats per sweep (1.3 MB at
- *     256 chains of 784 x 500 bernoulli units).
- * Same seed, same mode, same states to the bit; the initial states come from the child "init".
+ * A half-sweep is one kernel whose thread handles four units 4 j4 .. 4 j4 + 3 of one chain b
+ * (packed textures, vec4.ts): it forms their inputs from the other layer's packed states and the
+ * weights packed along the other layer (5 texel reads per 16 products), then draws the four units
+ * (units.ts) with uniforms of the counter-based generator (counter-rng.ts, core's
+ * random/counter.ts) at the counter
+ *     (j4, b, sweep mod 2^22, draw + 64 (purpose + 8 floor(sweep / 2^22)))
+ * under the sampler's key, two 22-bit words drawn from createRng(seed).split('device'); purpose 0
+ * is the hidden and 1 the visible half-sweep of that sweep (COUNTER_PURPOSE). The same seed gives
+ * the same uniforms to the bit in every mode (cpu, webasm, headlessgl, webgl2); states of two
+ * modes differ only where float32 rounding of a probability decides a draw (tested). The initial
+ * states come from the host stream createRng(seed).split('init'), uploaded once.
+ *
+ * Weights: two packed copies, W packed along the hidden units (row i of N, M4 texels: the visible
+ * half-sweep's reads) and W^T packed along the visible units (row j of M, N4 texels: the hidden
+ * half-sweep's), each padded to a multiple of four rows with zeros. Padded units (past a layer's
+ * size, in its last texel) have zero weights and are drawn as 0, so they never enter a sum.
  *
  * Refused draws (poisson units: a mean above 80 or a non-finite input gives the draw -1, units.ts)
  * feed the next half-sweep, so after every half-sweep of such a layer a small kernel updates a
  * sticky per-chain flag on the device: 0, or the sweep (1-based) of the chain's first refused
- * draw. Every read-back (visible(), hidden(), and GpuPcd's steps) reads the flags first and throws
+ * draw. Every read-back (visible(), hidden(), and GpuPcd's) reads the flags first and throws
  * GpuLimitError if any chain is flagged, however many sweeps ago: never a silent -1.
  */
-import { createRng, randomVisibleStates, type RBM, type Rng, type Seed, type UnitLayer } from '@rbmlab/core';
-import { checkIndexRange, flatten1d, flatten2d, type GpuBackend, type GpuKernelRun } from './backend';
+import { COUNTER_LAYOUT, COUNTER_PURPOSE, createRng, deviceKey, randomVisibleStates, type RBM, type Seed, type UnitLayer } from '@rbmlab/core';
+import { checkIndexRange, flatten1d, type GpuBackend, type GpuKernelRun } from './backend';
+import { msfCode, sweepArguments } from './counter-rng';
 import { GpuLimitError } from './errors';
-import { gpuUnitOf, unitParams, type GpuUnitKernel } from './units';
+import { gpuUnitOf, unitParams, type GpuUnitKernel, type UnitCodeContext } from './units';
+import { LANES, packedInputsCode, vec4Access } from './vec4';
 
 /** Largest number of chains (and of units per layer): gpu.js outputs are at most 16384 per side. */
 export const MAX_CHAINS = 16384;
@@ -41,23 +46,57 @@ export function checkChains(chains: number, what = 'chains'): void {
 export interface GpuChainOptions {
   /** Number of independent chains (<= 16384). */
   readonly chains: number;
-  /** Seed of the initial states and of every uniform (0 is a seed). */
+  /** Seed of the initial states and of the device generator's key (0 is a seed). */
   readonly seed: Seed;
   /** Initial visible states, chains x N; default a random start from the seed's "init" stream. */
   readonly init?: ArrayLike<number>;
 }
 
-/** One layer's sampling kernel and the host buffers it takes. */
+/**
+ * The code context of a unit in a kernel whose thread is (j4, b) and whose parameters are the
+ * packed textures p0, p1, ... (read once into pv0, ... where the mode allows; vec4.ts), with the
+ * key (k0, k1) and the counter words c2 and c3 (sweep and purpose) as kernel arguments.
+ */
+export function unitContext(backend: GpuBackend, unit: GpuUnitKernel): { declarations: string; ctx: UnitCodeContext } {
+  const t = vec4Access(backend.mode);
+  const declarations = unit.params.map((_, p) => t.declare(`pv${p}`, `p${p}[0][j4]`)).join('\n    ');
+  const ctx: UnitCodeContext = {
+    param: (p, k) => t.at(`pv${p}`, `p${p}[0][j4]`, k),
+    evaluate: (out, draw) => msfCode(out, 'k0', 'k1', 'j4', 'b', 'c2', `c3 + ${draw}`),
+  };
+  return { declarations, ctx };
+}
+
+/** Statements zeroing the lanes of the last texel that lie past a layer of `size` units. */
+export function paddingCode(size: number): string {
+  const size4 = Math.ceil(size / 4);
+  const used = size - 4 * (size4 - 1);
+  if (used === 4) return '';
+  return `if (j4 > ${size4 - 1.5}) {
+      ${LANES.filter((k) => k >= used)
+        .map((k) => `d${k} = 0;`)
+        .join(' ')}
+    }`;
+}
+
+/** The parameter list of a unit's kernel: ", p0, p1, ...". */
+export function paramArgs(unit: GpuUnitKernel): string {
+  return unit.params.map((_, p) => `, p${p}`).join('');
+}
+
+/** One layer's sampling kernel and its device parameters. */
 export interface LayerKernel {
   readonly unit: GpuUnitKernel;
   readonly layer: UnitLayer;
+  readonly role: 'visible' | 'hidden';
   readonly size: number;
-  /** Parameters as float32, in kernel order (updated in place by PCD). */
-  readonly params: Float32Array[];
+  /** ceil(size / 4): texels per chain. */
+  readonly size4: number;
   readonly key: string;
   readonly kernel: GpuKernelRun;
-  readonly uniforms: Float32Array;
-  readonly scratch: Float64Array;
+  /** Packed parameter textures (1 x size4 texels each), in unit.params order; PCD replaces the field's. */
+  readonly params: unknown[];
+  readonly purpose: number;
   /** The sticky per-chain flag of refused draws, for units that can refuse one (poisson). */
   readonly flag?: FailureFlag;
 }
@@ -73,46 +112,59 @@ interface FailureFlag {
 /** Largest sweep number a flag records exactly (float32 textures). */
 const FLAG_MAX_SWEEP = 2 ** 24;
 
+/** Uploads a layer's parameters as packed 1 x size4 textures (padded lanes from unit.paramPad). */
+export function uploadParams(backend: GpuBackend, key: string, layer: UnitLayer, unit: GpuUnitKernel): unknown[] {
+  return unitParams(layer, unit).map((values, p) => backend.uploadPacked(`${key}/p${p}`, values, 1, layer.size, unit.paramPad?.[p] ?? 0));
+}
+
 /**
- * Kernel source of a half-sweep: thread (j, b) draws unit j of chain b given the other layer's
- * states `s` (chains x K texture) and the weights `w` (N x M texture).
+ * Kernel source of a half-sweep: thread (j4, b) draws units 4 j4 .. 4 j4 + 3 of chain b given the
+ * other layer's packed states `s` (chains x K4 texels) and the weights `w` packed along the other
+ * layer (row u: the K weights into unit u).
  */
-function halfSweepSource(side: 'hidden' | 'visible', unit: GpuUnitKernel, n: number, m: number): string {
-  const inner = side === 'hidden' ? n : m;
-  const size = side === 'hidden' ? m : n;
-  const term = side === 'hidden' ? 's[b][i] * w[i][j]' : 's[b][i] * w[j][i]';
-  const params = unit.params.map((_, k) => `p${k}`);
-  return `function (s, w, u${params.map((p) => `, ${p}`).join('')}) {
-    const j = this.thread.x;
+function halfSweepSource(backend: GpuBackend, unit: GpuUnitKernel, inner: number, size: number): string {
+  const { declarations, ctx } = unitContext(backend, unit);
+  return `function (s, w, k0, k1, c2, c3${paramArgs(unit)}) {
+    const j4 = this.thread.x;
     const b = this.thread.y;
-    let x = 0;
-    for (let i = 0; i < ${inner}; i++) {
-      x += ${term};
-    }
-    const base = (b * ${size} + j) * ${unit.uniforms};
-    ${unit.sample()}
+    let x0 = 0;
+    let x1 = 0;
+    let x2 = 0;
+    let x3 = 0;
+    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(inner / 4), 'b', 'j4 * 4')}
+    ${declarations}
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    ${unit.sample(ctx)}
+    ${paddingCode(size)}
+    return [d0, d1, d2, d3];
   }`;
 }
 
-export function layerKernel(backend: GpuBackend, side: 'hidden' | 'visible', layer: UnitLayer, rbm: RBM, chains: number, tag: string): LayerKernel {
-  const unit = gpuUnitOf(layer, side);
+export function layerKernel(backend: GpuBackend, role: 'hidden' | 'visible', layer: UnitLayer, rbm: RBM, chains: number, tag: string): LayerKernel {
+  const unit = gpuUnitOf(layer, role);
   const n = rbm.numVisible;
   const m = rbm.numHidden;
-  const size = side === 'hidden' ? m : n;
-  const count = chains * size * unit.uniforms;
-  checkIndexRange(count, `the uniforms of a ${side} half-sweep (chains x units x ${unit.uniforms})`);
-  const key = `${tag}${side}/${layer.type}/${chains}/${n}/${m}`;
-  const kernel = backend.kernel(key, halfSweepSource(side, unit, n, m), [size, chains], true);
+  const [size, inner] = role === 'hidden' ? [m, n] : [n, m];
+  const size4 = Math.ceil(size / 4);
+  checkIndexRange(chains * size4 * 4, `the ${role} states (chains x units)`);
+  const key = `${tag}${role}/${layer.type}/${chains}/${n}/${m}`;
+  const kernel = backend.kernel(key, halfSweepSource(backend, unit, inner, size), [size4, chains], true, 'Array(4)');
   let flag: FailureFlag | undefined;
   if (unit.failure !== undefined) {
     // flag[b] = flag[b] if set, else `sweep` where a state of chain b is a refused draw, else 0
+    const t = vec4Access(backend.mode);
+    const texel = 's[b][j4]';
+    const bad = LANES.map((k) => unit.failure?.bad(t.at('v', texel, k))).join(' || ');
     const source = `function (f, s, sweep) {
       const b = this.thread.x;
       let out = f[b];
       if (out === 0) {
-        for (let j = 0; j < ${size}; j++) {
-          const v = s[b][j];
-          if (${unit.failure.bad('v')}) {
+        for (let j4 = 0; j4 < ${size4}; j4++) {
+          ${t.declare('v', texel)}
+          if (${bad}) {
             out = sweep;
             break;
           }
@@ -129,11 +181,12 @@ export function layerKernel(backend: GpuBackend, side: 'hidden' | 'visible', lay
       parity: 0,
     };
   }
-  return { unit, layer, size, params: unitParams(layer, unit), key, kernel, uniforms: new Float32Array(count), scratch: new Float64Array(count), flag };
+  const purpose = role === 'hidden' ? COUNTER_PURPOSE.hiddenHalfSweep : COUNTER_PURPOSE.visibleHalfSweep;
+  return { unit, layer, role, size, size4, key, kernel, params: uploadParams(backend, key, layer, unit), purpose, flag };
 }
 
 /** Updates a layer's failure flag from its states just drawn in sweep `sweep` (1-based). */
-function updateFlag(backend: GpuBackend, lk: LayerKernel, states: unknown, sweep: number): void {
+export function updateFlag(backend: GpuBackend, lk: LayerKernel, states: unknown, sweep: number): void {
   const f = lk.flag;
   if (f === undefined) return;
   const t = f.parity;
@@ -141,13 +194,19 @@ function updateFlag(backend: GpuBackend, lk: LayerKernel, states: unknown, sweep
   f.parity = 1 - t;
 }
 
+/** A refused draw found by a layer's flag: the sweep (1-based) of the first, and the error's message. */
+export interface FlagReport {
+  readonly sweep: number;
+  readonly message: string;
+}
+
 /**
- * Throws GpuLimitError where a chain of the layer is flagged (a refused draw in any sweep so far),
- * naming the first such chain and its sweep.
+ * Reads a layer's failure flag: null where no chain is flagged, else the first flagged chain's
+ * sweep and a message naming it (a refused draw in any sweep so far).
  */
-function checkFlag(lk: LayerKernel, role: 'visible' | 'hidden', chains: number): void {
+export function readFlag(lk: LayerKernel, chains: number): FlagReport | null {
   const f = lk.flag;
-  if (f === undefined || lk.unit.failure === undefined) return;
+  if (f === undefined || lk.unit.failure === undefined) return null;
   const flags = flatten1d(f.texture, chains);
   let first = -1;
   let count = 0;
@@ -157,19 +216,31 @@ function checkFlag(lk: LayerKernel, role: 'visible' | 'hidden', chains: number):
       if (first < 0) first = b;
     }
   }
-  if (first < 0) return;
+  if (first < 0) return null;
   const sweep = flags[first];
   const when = sweep >= FLAG_MAX_SWEEP ? `at a sweep >= 2^24` : `first at sweep ${sweep}`;
-  throw new GpuLimitError(
-    `${lk.layer.type} ${role} units of chain ${first} ${lk.unit.failure.reason} (${when}; ${count} of ${chains} chains affected; the chains are no longer valid)`,
-  );
+  return {
+    sweep,
+    message: `${lk.layer.type} ${lk.role} units of chain ${first} ${lk.unit.failure.reason} (${when}; ${count} of ${chains} chains affected; the chains are no longer valid)`,
+  };
 }
 
-/** Fills a layer's uniforms for one half-sweep from the stream: doubles in (0, 1) rounded to float32. */
-export function drawUniforms(rng: Rng, layer: LayerKernel): Float32Array {
-  rng.fillUniform(layer.scratch);
-  layer.uniforms.set(layer.scratch);
-  return layer.uniforms;
+/** W^T (M x N) of W (N x M, row-major), padded with zero rows to 4 ceil(M / 4) rows. */
+export function paddedTranspose(weights: ArrayLike<number>, n: number, m: number): Float64Array {
+  const wt = new Float64Array(4 * Math.ceil(m / 4) * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) wt[j * n + i] = weights[i * m + j];
+  return wt;
+}
+
+/** W (N x M, row-major) as the two packed copies the half-sweeps read: [along hidden, along visible]. */
+export function uploadWeights(backend: GpuBackend, key: string, weights: ArrayLike<number>, n: number, m: number): [unknown, unknown] {
+  const n4 = Math.ceil(n / 4);
+  const m4 = Math.ceil(m / 4);
+  checkIndexRange(n4 * m4 * 16, 'the weights');
+  // W padded to 4 n4 rows (zero rows for padded visible units), packed along the hidden units
+  const w = new Float64Array(4 * n4 * m);
+  for (let q = 0; q < n * m; q++) w[q] = weights[q];
+  return [backend.uploadPacked(`${key}/w`, w, 4 * n4, m), backend.uploadPacked(`${key}/wt`, paddedTranspose(weights, n, m), 4 * m4, n)];
 }
 
 export class GpuBlockGibbs {
@@ -177,9 +248,11 @@ export class GpuBlockGibbs {
   /** The visible and hidden half-sweep kernels. */
   readonly hiddenKernel: LayerKernel;
   readonly visibleKernel: LayerKernel;
-  private readonly rng: Rng;
-  /** Device textures (arrays in the cpu mode). */
+  /** The generator's key (two 22-bit words from createRng(seed).split('device')). */
+  readonly key: readonly [number, number];
+  /** Device textures: W packed along the hidden units, and W^T packed along the visible units. */
   private weightsTexture: unknown;
+  private weightsTTexture: unknown;
   private visibleTexture: unknown;
   private hiddenTexture: unknown = undefined;
   private sweeps = 0;
@@ -198,14 +271,14 @@ export class GpuBlockGibbs {
     }
     this.chains = chains;
     const root = createRng(options.seed);
-    this.rng = root.split('uniforms');
-    // kernels and upload textures belong to this sampler alone: with immutable kernels off, a
-    // kernel shared by two samplers would overwrite the other's states
+    this.key = deviceKey(root.split('device'));
+    // kernels and textures belong to this sampler alone: with immutable kernels off, a kernel
+    // shared by two samplers would overwrite the other's states
     const tag = backend.newTag('gibbs');
     this.tag = tag;
     this.hiddenKernel = layerKernel(backend, 'hidden', rbm.hidden, rbm, chains, tag);
     this.visibleKernel = layerKernel(backend, 'visible', rbm.visible, rbm, chains, tag);
-    this.weightsTexture = backend.upload(`${tag}weights`, rbm.weights, rbm.numVisible, rbm.numHidden);
+    [this.weightsTexture, this.weightsTTexture] = uploadWeights(backend, `${tag}weights`, rbm.weights, rbm.numVisible, rbm.numHidden);
     let init: ArrayLike<number>;
     if (options.init !== undefined) {
       if (options.init.length !== chains * rbm.numVisible) throw new RangeError(`init has ${options.init.length} values, expected ${chains} chains x ${rbm.numVisible} units`);
@@ -213,7 +286,7 @@ export class GpuBlockGibbs {
     } else {
       init = randomVisibleStates(rbm, chains, root.split('init'));
     }
-    this.visibleTexture = backend.upload(`${tag}visible`, init, chains, rbm.numVisible);
+    this.visibleTexture = backend.uploadPacked(`${tag}visible`, init, chains, rbm.numVisible);
   }
 
   /** Sweeps run so far. */
@@ -221,38 +294,43 @@ export class GpuBlockGibbs {
     return this.sweeps;
   }
 
-  /** The current weights texture (PCD replaces it). */
-  get weights(): unknown {
-    return this.weightsTexture;
+  /** The weights textures [W packed along hidden, W^T packed along visible] (PCD replaces them). */
+  get weights(): [unknown, unknown] {
+    return [this.weightsTexture, this.weightsTTexture];
   }
 
-  set weights(texture: unknown) {
-    this.weightsTexture = texture;
+  set weights(textures: [unknown, unknown]) {
+    [this.weightsTexture, this.weightsTTexture] = textures;
   }
 
-  /** The visible states texture (chains x N). */
+  /** The packed visible states texture (chains x N4 texels). */
   get visibleStates(): unknown {
     return this.visibleTexture;
   }
 
   /** Re-uploads the model's weights and parameters (after they changed on the host). */
   syncFromModel(): void {
-    this.weightsTexture = this.backend.upload(`${this.tag}weights`, this.rbm.weights, this.rbm.numVisible, this.rbm.numHidden);
+    [this.weightsTexture, this.weightsTTexture] = uploadWeights(this.backend, `${this.tag}weights`, this.rbm.weights, this.rbm.numVisible, this.rbm.numHidden);
     for (const lk of [this.hiddenKernel, this.visibleKernel]) {
-      lk.unit.params.forEach((name, k) => lk.params[k].set(lk.layer.params[name]));
+      uploadParams(this.backend, lk.key, lk.layer, lk.unit).forEach((texture, p) => (lk.params[p] = texture));
     }
+  }
+
+  /** Runs the half-sweep of one layer for sweep number `sweep` (0-based) from the other layer's states. */
+  private halfSweep(lk: LayerKernel, states: unknown, weights: unknown, sweep: number): unknown {
+    const [c2, c3] = sweepArguments(sweep, lk.purpose);
+    const out = this.backend.run(lk.key, lk.kernel, states, weights, this.key[0], this.key[1], c2, c3, ...lk.params);
+    updateFlag(this.backend, lk, out, sweep + 1);
+    return out;
   }
 
   /** Runs `count` sweeps v -> h -> v on the device. */
   sweep(count = 1): void {
     if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`sweeps must be a non-negative integer, got ${count}`);
-    const hk = this.hiddenKernel;
-    const vk = this.visibleKernel;
+    if (this.sweeps + count > COUNTER_LAYOUT.maxSweeps) throw new GpuLimitError(`more than ${COUNTER_LAYOUT.maxSweeps} sweeps exhaust the generator's counter`);
     for (let s = 0; s < count; s++) {
-      this.hiddenTexture = this.backend.run(hk.key, hk.kernel, this.visibleTexture, this.weightsTexture, drawUniforms(this.rng, hk), ...hk.params);
-      updateFlag(this.backend, hk, this.hiddenTexture, this.sweeps + 1);
-      this.visibleTexture = this.backend.run(vk.key, vk.kernel, this.hiddenTexture, this.weightsTexture, drawUniforms(this.rng, vk), ...vk.params);
-      updateFlag(this.backend, vk, this.visibleTexture, this.sweeps + 1);
+      this.hiddenTexture = this.halfSweep(this.hiddenKernel, this.visibleTexture, this.weightsTTexture, this.sweeps);
+      this.visibleTexture = this.halfSweep(this.visibleKernel, this.hiddenTexture, this.weightsTexture, this.sweeps);
       this.sweeps++;
     }
   }
@@ -263,8 +341,15 @@ export class GpuBlockGibbs {
    * layer, nothing for other units.
    */
   checkFailures(): void {
-    checkFlag(this.hiddenKernel, 'hidden', this.chains);
-    checkFlag(this.visibleKernel, 'visible', this.chains);
+    const report = this.failureReport();
+    if (report !== null) throw new GpuLimitError(report.message);
+  }
+
+  /** The earliest refused draw of either layer so far, or null (reads the flags; see checkFailures). */
+  failureReport(): FlagReport | null {
+    const reports = [readFlag(this.hiddenKernel, this.chains), readFlag(this.visibleKernel, this.chains)].filter((r): r is FlagReport => r !== null);
+    reports.sort((a, b) => a.sweep - b.sweep);
+    return reports[0] ?? null;
   }
 
   /** Frees this sampler's kernels and textures on the device; the sampler cannot be used afterwards. */
@@ -278,22 +363,24 @@ export class GpuBlockGibbs {
    */
   visible(): Float64Array {
     this.checkFailures();
-    return flatten2d(this.visibleTexture, this.chains, this.rbm.numVisible) as Float64Array;
+    return this.backend.readPacked(this.visibleTexture, this.chains, this.rbm.numVisible, this.tag) as Float64Array;
   }
 
   /** The hidden states of the last half-sweep read back, chains x M. Throws before the first sweep, and as visible(). */
   hidden(): Float64Array {
     if (this.hiddenTexture === undefined) throw new Error('no hidden states yet: run a sweep first');
     this.checkFailures();
-    return flatten2d(this.hiddenTexture, this.chains, this.rbm.numHidden) as Float64Array;
+    return this.backend.readPacked(this.hiddenTexture, this.chains, this.rbm.numHidden, this.tag) as Float64Array;
   }
 }
 
 /**
  * `rows` independent draws of every unit of a layer given fixed inputs (one input per unit,
  * without the unit's parameters), on the device with the half-sweep's sampling code: rows x size.
- * The uniforms come from createRng(seed). For testing the unit kernels against their exact
- * conditional distributions, and for callers that want draws of a layer alone.
+ * Draw r of unit j uses the generator's evaluations at (floor(j / 4), r, 0, draw + 64 * 3) (purpose
+ * COUNTER_PURPOSE.layerDraws, sweep 0) under the key deviceKey(createRng(seed).split('device')).
+ * For testing the unit kernels against their exact conditional distributions, and for callers
+ * that want draws of a layer alone.
  */
 export function sampleLayerOnDevice(backend: GpuBackend, layer: UnitLayer, inputs: ArrayLike<number>, rows: number, seed: Seed): Float64Array {
   const unit = gpuUnitOf(layer, 'hidden');
@@ -301,27 +388,41 @@ export function sampleLayerOnDevice(backend: GpuBackend, layer: UnitLayer, input
   if (inputs.length !== size) throw new RangeError(`inputs has ${inputs.length} values, expected ${size}`);
   checkChains(rows, 'rows');
   if (size > MAX_CHAINS) throw new GpuLimitError(`the layer has ${size} units; the GPU kernels take at most ${MAX_CHAINS} per layer`);
-  const count = rows * size * unit.uniforms;
-  checkIndexRange(count, 'the uniforms');
-  const params = unit.params.map((_, k) => `, p${k}`).join('');
+  const size4 = Math.ceil(size / 4);
+  checkIndexRange(rows * size4 * 4, 'the draws');
+  const t = vec4Access(backend.mode);
+  const { declarations, ctx } = unitContext(backend, unit);
   // not a sampler's kernel: no tag (tags have '#'), shared by every call of this shape, never released
   const key = `draws/${layer.type}/${rows}/${size}`;
   const kernel = backend.kernel(
     key,
-    `function (xin, u${params}) {
-      const j = this.thread.x;
+    `function (xin, k0, k1, c2, c3${paramArgs(unit)}) {
+      const j4 = this.thread.x;
       const b = this.thread.y;
-      const x = xin[j];
-      const base = (b * ${size} + j) * ${unit.uniforms};
-      ${unit.sample()}
+      ${t.declare('xv', 'xin[0][j4]')}
+      const x0 = ${t.at('xv', 'xin[0][j4]', 0)};
+      const x1 = ${t.at('xv', 'xin[0][j4]', 1)};
+      const x2 = ${t.at('xv', 'xin[0][j4]', 2)};
+      const x3 = ${t.at('xv', 'xin[0][j4]', 3)};
+      ${declarations}
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      ${unit.sample(ctx)}
+      ${paddingCode(size)}
+      return [d0, d1, d2, d3];
     }`,
-    [size, rows],
-    false,
+    [size4, rows],
+    true,
+    'Array(4)',
   );
-  const scratch = new Float64Array(count);
-  createRng(seed).fillUniform(scratch);
-  const result = backend.run(key, kernel, Float32Array.from(inputs), Float32Array.from(scratch), ...unitParams(layer, unit));
-  const draws = flatten2d(result, rows, size) as Float64Array;
+  const deviceKeyWords = deviceKey(createRng(seed).split('device'));
+  const [c2, c3] = sweepArguments(0, COUNTER_PURPOSE.layerDraws);
+  const xin = backend.uploadPacked(`${key}/inputs`, inputs, 1, size);
+  const params = uploadParams(backend, key, layer, unit);
+  const result = backend.run(key, kernel, xin, deviceKeyWords[0], deviceKeyWords[1], c2, c3, ...params);
+  const draws = backend.readPacked(result, rows, size) as Float64Array;
   if (unit.failure !== undefined) {
     for (let q = 0; q < draws.length; q++) {
       // the kernel's refusals are -1; NaN is refused here as well
@@ -330,3 +431,4 @@ export function sampleLayerOnDevice(backend: GpuBackend, layer: UnitLayer, input
   }
   return draws;
 }
+

@@ -1,33 +1,45 @@
 /**
- * Persistent contrastive divergence (PCD-k) with the weights, the persistent chains and the
- * gradient on the device. One step, for a data batch D (B x N) and the C persistent chains V:
+ * Persistent contrastive divergence (PCD-k) with the weights, the biases, the persistent chains
+ * and the gradient on the device. One step, for a data batch D (B x N) and the C persistent
+ * chains V:
  *
  *     a(v)   = E[h | v] = Gamma'(I(v) + bias)                      (units.ts, per hidden unit)
  *     G_W    = (1/B) sum_b D_b a(D_b)^T  -  (1/C) sum_c V_c a(V_c)^T   (positive minus negative phase)
- *     W     <- W + lr G_W                                           (one fused kernel, on the device)
+ *     W     <- W + lr G_W
  *     visible bias += lr ((1/B) sum_b D_b - (1/C) sum_c V_c)
  *     hidden bias  += lr ((1/B) sum_b a(D_b) - (1/C) sum_c a(V_c))
  * with V advanced by k block-Gibbs sweeps before the negative phase (the chains see the weights
  * of the previous step, as in core's trainer). The field biases ('bias' of bernoulli, spin,
  * gaussian, relu and poisson units) are trained; other unit parameters (gamma, drelu's four) stay
- * fixed. The bias gradients (N + M floats) are read back and applied on the host in float64 (they
- * are kernel arguments anyway); the weights are read back only by `syncToModel` / `weights()`.
+ * fixed.
  *
- * Precision: W lives on the device in float32, so an update lr G_W below about 2^-25 |W| is lost
- * (W + lr G_W rounds back to W), unlike core's Trainer, whose parameters stay float64; the biases
- * are float64 on the host. `gradient()` forms G_W by its own kernel, not as (W + G) - W.
+ * Kernels of a step (packed textures, vec4.ts; no read-back): the data batch's upload; the
+ * activations of the data and of the chains (thread: four hidden units of one row); the k sweeps;
+ * the update of W packed along the hidden units (thread (j4, i): W[i, 4 j4 .. 4 j4 + 3], 2 texel
+ * reads per 4 products of each sum); W^T packed along the visible units, transposed from it (so
+ * the two copies are the same numbers); the two bias updates; and a one-thread health kernel
+ * that records, sticky, the first step whose new biases are not finite. Two copies of each
+ * updating kernel alternate, so that no call reads the texture it writes.
  *
- * Failures are never silent: every step reads the chains' failure flags (poisson units, gibbs.ts)
- * and checks the bias gradients it reads back, and `weights()` checks the weights it reads back;
- * a refused draw or a value that left float32's range (a poisson activation e^x above x = 88.7)
- * throws GpuLimitError before the update is applied, and the trainer then refuses all further
- * work with the same error.
+ * Precision: W and the biases live on the device in float32, so an update lr G below about
+ * 2^-25 |W| is lost (W + lr G rounds back to W), unlike core's Trainer, whose parameters stay
+ * float64 (also `train --backend gpu`, which uses GpuBackend's kernels for the products only).
+ * `gradient()` forms G by its own kernels, not as (W + G) - W.
+ *
+ * Failures are never silent, and never cost a read-back per step: a refused draw of the chains
+ * (poisson units, gibbs.ts) or a bias that left float32's range (a poisson activation e^x above
+ * x = 88.7 makes the hidden bias gradient infinite) is flagged on the device and thrown as
+ * GpuLimitError by the next read-back (weights(), biases(), syncToModel(), checkFailures(),
+ * gradient()), naming the first step it happened in; weights() also checks the weights it reads
+ * (an overflowed update). The host model is never written with a value that is not finite, and
+ * after a failure the trainer refuses all further work with the same error.
  */
 import type { RBM } from '@rbmlab/core';
-import { checkIndexRange, flatten1d, flatten2d, type GpuBackend, type GpuKernelRun } from './backend';
+import { checkIndexRange, flatten1d, type GpuBackend, type GpuKernelRun } from './backend';
 import { GpuLimitError } from './errors';
-import { checkChains, GpuBlockGibbs, type GpuChainOptions } from './gibbs';
-import { gpuUnitOf, unitParams, type GpuUnitKernel } from './units';
+import { checkChains, GpuBlockGibbs, paddedTranspose, paddingCode, paramArgs, unitContext, type GpuChainOptions, type LayerKernel } from './gibbs';
+import { gpuUnitOf, type GpuUnitKernel } from './units';
+import { LANES, packedInputsCode, vec4Access, type Vec4Access } from './vec4';
 
 export interface GpuPcdOptions extends GpuChainOptions {
   /** Rows of every data batch given to step(). */
@@ -45,18 +57,156 @@ export interface GpuPcdGradient {
   readonly hiddenBias: Float64Array;
 }
 
-/** Activation kernel source: thread (j, b) gives E[h_j | v_b] for states s (rows x N). */
-function activationSource(unit: GpuUnitKernel, n: number): string {
-  const params = unit.params.map((_, k) => `, p${k}`).join('');
-  return `function (s, w${params}) {
-    const j = this.thread.x;
+/**
+ * Activation kernel source: thread (j4, b) gives E[h | v_b] of hidden units 4 j4 .. 4 j4 + 3 for
+ * packed states s (rows x N4 texels) and W^T packed along the visible units.
+ */
+export function activationSource(backend: GpuBackend, unit: GpuUnitKernel, n: number, m: number): string {
+  const { declarations, ctx } = unitContext(backend, unit);
+  return `function (s, w${paramArgs(unit)}) {
+    const j4 = this.thread.x;
     const b = this.thread.y;
-    let x = 0;
-    for (let i = 0; i < ${n}; i++) {
-      x += s[b][i] * w[i][j];
-    }
-    ${unit.mean()}
+    let x0 = 0;
+    let x1 = 0;
+    let x2 = 0;
+    let x3 = 0;
+    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(n / 4), 'b', 'j4 * 4')}
+    ${declarations}
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    ${unit.mean(ctx)}
+    ${paddingCode(m)}
+    return [d0, d1, d2, d3];
   }`;
+}
+
+/**
+ * Statements declaring `${name}0..3`, a one-hot selector of lane `c` (an expression in 0..3):
+ * lane c of a texel t is then t[0] s0 + t[1] s1 + t[2] s2 + t[3] s3. Arithmetic rather than four
+ * branches: neighbouring threads of a GPU warp (or a llvmpipe quad) have different lanes, and a
+ * branch per lane made each of them run all four (measured on llvmpipe: the weight update took 2x
+ * as long as its reads explain).
+ */
+function laneSelector(name: string, c: string): string {
+  return LANES.map((k) => `let ${name}${k} = 0;
+    if (${c} > ${k - 0.5} && ${c} < ${k + 0.5}) {
+      ${name}${k} = 1;
+    }`).join('\n    ');
+}
+
+/** Lane (selected by `${sel}0..3`) of a texel, from its vec4Access form. */
+function selectLane(t: Vec4Access, name: string, expr: string, sel: string): string {
+  return LANES.map((k) => `${t.at(name, expr, k)} * ${sel}${k}`).join(' + ');
+}
+
+/**
+ * The weight-gradient kernel: thread (j4, i) gives, for lanes k, G[i, 4 j4 + k] =
+ * (1/B) sum_b d[b, i] ad[b, 4 j4 + k] - (1/C) sum_c v[c, i] av[c, 4 j4 + k], or with `apply`
+ * w + lr G. d[b, i] is lane (i mod 4) of a packed texel, picked by a one-hot selector.
+ */
+function weightSource(mode: GpuBackend['mode'], batch: number, chains: number, apply: boolean): string {
+  const t = vec4Access(mode);
+  const phase = (x: string, a: string, rows: number, acc: string) => `
+    for (let r = 0; r < ${rows}; r++) {
+      ${t.declare('xt', `${x}[r][i4]`)}
+      ${t.declare('at', `${a}[r][j4]`)}
+      const xs = ${selectLane(t, 'xt', `${x}[r][i4]`, 's')};
+      ${LANES.map((k) => `${acc}${k} += xs * ${t.at('at', `${a}[r][j4]`, k)};`).join('\n      ')}
+    }`;
+  const head = apply ? 'function (w, d, ad, v, av, lr)' : 'function (d, ad, v, av)';
+  const value = (k: number) => {
+    const g = `pos${k} * ${1 / batch} - neg${k} * ${1 / chains}`;
+    return apply ? `${t.at('wv', 'w[i][j4]', k)} + lr * (${g})` : g;
+  };
+  return `${head} {
+    const j4 = this.thread.x;
+    const i = this.thread.y;
+    const i4 = Math.floor(i * 0.25);
+    const c = i - i4 * 4;
+    ${laneSelector('s', 'c')}
+    ${LANES.map((k) => `let pos${k} = 0;\n    let neg${k} = 0;`).join('\n    ')}
+    ${phase('d', 'ad', batch, 'pos')}
+    ${phase('v', 'av', chains, 'neg')}
+    ${apply ? t.declare('wv', 'w[i][j4]') : ''}
+    return [${LANES.map(value).join(', ')}];
+  }`;
+}
+
+/**
+ * W^T packed along the visible units from W packed along the hidden units: thread (i4, j) gives
+ * W[4 i4 + l, j] for lanes l, lane (j mod 4) of texels (j4, 4 i4 + l).
+ */
+function transposeSource(mode: GpuBackend['mode']): string {
+  const t = vec4Access(mode);
+  const pick = LANES.map((l) => {
+    const texel = `w[i4 * 4 + ${l}][j4]`;
+    return `${t.declare(`t${l}`, texel)}
+    const o${l} = ${selectLane(t, `t${l}`, texel, 's')};`;
+  }).join('\n    ');
+  return `function (w) {
+    const i4 = this.thread.x;
+    const j = this.thread.y;
+    const j4 = Math.floor(j * 0.25);
+    const c = j - j4 * 4;
+    ${laneSelector('s', 'c')}
+    ${pick}
+    return [o0, o1, o2, o3];
+  }`;
+}
+
+/**
+ * A bias (packed, 1 x size4) and its gradient (1/B) sum_b x[b] - (1/C) sum_c y[c] over packed
+ * row textures: with `apply` the bias + lr G, else G.
+ */
+function biasSource(mode: GpuBackend['mode'], batch: number, chains: number, apply: boolean): string {
+  const t = vec4Access(mode);
+  const phase = (x: string, rows: number, acc: string) => `
+    for (let r = 0; r < ${rows}; r++) {
+      ${t.declare('xv', `${x}[r][j4]`)}
+      ${LANES.map((k) => `${acc}${k} += ${t.at('xv', `${x}[r][j4]`, k)};`).join('\n      ')}
+    }`;
+  const value = (k: number) => {
+    const g = `pos${k} * ${1 / batch} - neg${k} * ${1 / chains}`;
+    return apply ? `${t.at('bv', 'bias[0][j4]', k)} + lr * (${g})` : g;
+  };
+  return `${apply ? 'function (bias, x, y, lr)' : 'function (x, y)'} {
+    const j4 = this.thread.x;
+    ${LANES.map((k) => `let pos${k} = 0;\n    let neg${k} = 0;`).join('\n    ')}
+    ${phase('x', batch, 'pos')}
+    ${phase('y', chains, 'neg')}
+    ${apply ? t.declare('bv', 'bias[0][j4]') : ''}
+    return [${LANES.map(value).join(', ')}];
+  }`;
+}
+
+/**
+ * The health flag: prev if set, else `step` where a lane of either bias texture is not finite
+ * (NaN fails both comparisons), else 0. One thread.
+ */
+function healthSource(mode: GpuBackend['mode'], n4: number, m4: number): string {
+  const t = vec4Access(mode);
+  const scan = (tex: string, size4: number) => `
+      for (let q = 0; q < ${size4}; q++) {
+        ${t.declare('hv', `${tex}[0][q]`)}
+        ${LANES.map((k) => `if (!(${t.at('hv', `${tex}[0][q]`, k)} >= -3e38 && ${t.at('hv', `${tex}[0][q]`, k)} <= 3e38)) {
+          out = step;
+        }`).join('\n        ')}
+      }`;
+  return `function (prev, vb, hb, step) {
+    let out = prev[0];
+    if (out === 0) {${scan('vb', n4)}${scan('hb', m4)}
+    }
+    return out;
+  }`;
+}
+
+/** Two kernels of one source that take turns, so that a call never reads the texture it writes. */
+interface PingPong {
+  readonly keys: [string, string];
+  readonly kernels: [GpuKernelRun, GpuKernelRun];
+  parity: number;
 }
 
 export class GpuPcd {
@@ -65,10 +215,14 @@ export class GpuPcd {
   readonly learningRate: number;
   readonly k: number;
   private readonly hiddenUnit: GpuUnitKernel;
-  private readonly hiddenParams: Float32Array[];
-  private readonly kernels: Record<'actData' | 'actModel' | 'updateA' | 'updateB' | 'gradient' | 'visibleBias' | 'hiddenBias', GpuKernelRun>;
   private readonly keys: Record<string, string> = {};
-  private flip = false;
+  private readonly kernels: Record<'actData' | 'actModel' | 'gradient' | 'transpose' | 'visibleGradient' | 'hiddenGradient', GpuKernelRun>;
+  private readonly updates: Record<'weights' | 'transpose' | 'visibleBias' | 'hiddenBias' | 'health', PingPong>;
+  /** Index of the field (bias) parameter among each layer's kernel parameters, or -1 if untrained. */
+  private readonly visibleField: number;
+  private readonly hiddenField: number;
+  /** The health flag texture (0, or the first step whose biases were not finite). */
+  private health: unknown;
   private steps = 0;
   /** Unique per trainer: the prefix of its own kernels' keys (its chain has its own tag). */
   readonly tag: string;
@@ -90,59 +244,45 @@ export class GpuPcd {
     this.k = k;
     this.chain = new GpuBlockGibbs(backend, rbm, options);
     this.hiddenUnit = gpuUnitOf(rbm.hidden, 'hidden');
-    this.hiddenParams = this.chain.hiddenKernel.params;
     const n = rbm.numVisible;
     const m = rbm.numHidden;
+    const n4 = Math.ceil(n / 4);
+    const m4 = Math.ceil(m / 4);
     const c = this.chain.chains;
-    checkIndexRange(batch * n, 'a data batch');
+    checkIndexRange(batch * n4 * 4, 'a data batch');
     this.tag = backend.newTag('pcd');
     const shape = `${batch}/${c}/${n}/${m}/${rbm.hidden.type}`;
-    const make = (name: string, source: string, output: number[], pipeline: boolean): GpuKernelRun => {
+    const mode = backend.mode;
+    const make = (name: string, source: string, output: number[]): GpuKernelRun => {
       const key = `${this.tag}${name}/${shape}`;
       this.keys[name] = key;
-      return backend.kernel(key, source, output, pipeline);
+      return backend.kernel(key, source, output, true, 'Array(4)');
     };
-    const sums = `
-      const i = this.thread.y;
-      const j = this.thread.x;
-      let pos = 0;
-      for (let b = 0; b < ${batch}; b++) {
-        pos += d[b][i] * ad[b][j];
-      }
-      let neg = 0;
-      for (let b = 0; b < ${c}; b++) {
-        neg += v[b][i] * av[b][j];
-      }`;
-    const update = `function (w, d, ad, v, av, lr) {${sums}
-      return w[i][j] + lr * (pos / ${batch} - neg / ${c});
-    }`;
-    const gradient = `function (d, ad, v, av) {${sums}
-      return pos / ${batch} - neg / ${c};
-    }`;
-    const biasSum = (width: number) => `function (d, v) {
-      const j = this.thread.x;
-      let pos = 0;
-      for (let b = 0; b < ${batch}; b++) {
-        pos += d[b][j];
-      }
-      let neg = 0;
-      for (let b = 0; b < ${c}; b++) {
-        neg += v[b][j];
-      }
-      return pos / ${batch} - neg / ${c};
-    }`;
+    const pair = (name: string, source: string, output: number[], scalar = false): PingPong => {
+      const keys: [string, string] = [`${this.tag}${name}A/${shape}`, `${this.tag}${name}B/${shape}`];
+      const build = (key: string) => (scalar ? backend.kernel(key, source, output, true) : backend.kernel(key, source, output, true, 'Array(4)'));
+      return { keys, kernels: [build(keys[0]), build(keys[1])], parity: 0 };
+    };
+    const activation = activationSource(backend, this.hiddenUnit, n, m);
     this.kernels = {
-      actData: make('actData', activationSource(this.hiddenUnit, n), [m, batch], true),
-      actModel: make('actModel', activationSource(this.hiddenUnit, n), [m, c], true),
-      // two update kernels in turn: each reads the weights the other wrote (no texture is read
-      // and written by the same call)
-      updateA: make('updateA', update, [m, n], true),
-      updateB: make('updateB', update, [m, n], true),
-      // gradient(): G itself, read back (not (W + G) - W, which loses G below the precision of W)
-      gradient: make('gradient', gradient, [m, n], false),
-      visibleBias: make('visibleBias', biasSum(n), [n], false),
-      hiddenBias: make('hiddenBias', biasSum(m), [m], false),
+      actData: make('actData', activation, [m4, batch]),
+      actModel: make('actModel', activation, [m4, c]),
+      gradient: make('gradient', weightSource(mode, batch, c, false), [m4, 4 * n4]),
+      transpose: make('transposeOnce', transposeSource(mode), [n4, 4 * m4]),
+      visibleGradient: make('visibleGradient', biasSource(mode, batch, c, false), [n4, 1]),
+      hiddenGradient: make('hiddenGradient', biasSource(mode, batch, c, false), [m4, 1]),
     };
+    this.updates = {
+      weights: pair('weights', weightSource(mode, batch, c, true), [m4, 4 * n4]),
+      transpose: pair('transpose', transposeSource(mode), [n4, 4 * m4]),
+      visibleBias: pair('visibleBias', biasSource(mode, batch, c, true), [n4, 1]),
+      hiddenBias: pair('hiddenBias', biasSource(mode, batch, c, true), [m4, 1]),
+      health: pair('health', healthSource(mode, n4, m4), [1], true),
+    };
+    this.visibleField = fieldIndex(this.chain.visibleKernel);
+    this.hiddenField = fieldIndex(this.chain.hiddenKernel);
+    const zero = backend.kernel(`${this.tag}health0`, 'function () { return 0; }', [1], true);
+    this.health = backend.run(`${this.tag}health0`, zero);
   }
 
   /** Steps run so far. */
@@ -150,21 +290,75 @@ export class GpuPcd {
     return this.steps;
   }
 
+  /** Runs a kernel of a ping-pong pair and flips it. */
+  private turn(p: PingPong, ...args: unknown[]): unknown {
+    const t = p.parity;
+    p.parity = 1 - t;
+    return this.backend.run(p.keys[t], p.kernels[t], ...args);
+  }
+
   /**
-   * One PCD-k step from a data batch (batch x N, row-major); returns nothing read back but the bias
-   * gradients. Throws GpuLimitError (and applies nothing) where a chain drew a refused state or a
-   * gradient left float32's range.
+   * One PCD-k step from a data batch (batch x N, row-major). Reads nothing back: a failure in
+   * this step is thrown by the next read-back (see the file comment).
    */
   step(data: ArrayLike<number>): void {
-    this.guard(() => this.run(data, true));
+    this.guard(() => {
+      const { d, ad, v, av } = this.phases(data);
+      const [w] = this.chain.weights;
+      const lr = this.learningRate;
+      const wNew = this.turn(this.updates.weights, w, d, ad, v, av, lr);
+      this.chain.weights = [wNew, this.turn(this.updates.transpose, wNew)];
+      const vk = this.chain.visibleKernel;
+      const hk = this.chain.hiddenKernel;
+      if (this.visibleField >= 0) vk.params[this.visibleField] = this.turn(this.updates.visibleBias, vk.params[this.visibleField], d, v, lr);
+      if (this.hiddenField >= 0) hk.params[this.hiddenField] = this.turn(this.updates.hiddenBias, hk.params[this.hiddenField], ad, av, lr);
+      this.steps++;
+      this.health = this.turn(this.updates.health, this.health, this.biasTexture(vk, this.visibleField), this.biasTexture(hk, this.hiddenField), this.steps);
+    });
   }
 
-  /** The gradient of one step, read back, without changing the weights (the chains still advance k sweeps). */
+  /** The texture of a layer's field for the health check (a zero parameter texture of the layer where it has none). */
+  private biasTexture(lk: LayerKernel, field: number): unknown {
+    return lk.params[field >= 0 ? field : 0];
+  }
+
+  /** The data batch on the device, its activations, k sweeps of the chains and theirs. */
+  private phases(data: ArrayLike<number>): { d: unknown; ad: unknown; v: unknown; av: unknown } {
+    const { backend, rbm, batch } = this;
+    const n = rbm.numVisible;
+    if (data.length !== batch * n) throw new RangeError(`data has ${data.length} values, expected ${batch} x ${n}`);
+    const hk = this.chain.hiddenKernel;
+    const d = backend.uploadPacked(`${this.tag}data`, data, batch, n);
+    const ad = backend.run(this.keys.actData, this.kernels.actData, d, this.chain.weights[1], ...hk.params);
+    this.chain.sweep(this.k);
+    const v = this.chain.visibleStates;
+    const av = backend.run(this.keys.actModel, this.kernels.actModel, v, this.chain.weights[1], ...hk.params);
+    return { d, ad, v, av };
+  }
+
+  /**
+   * The gradient of one step, read back, without changing the parameters (the chains still
+   * advance k sweeps). Throws as checkFailures() first.
+   */
   gradient(data: ArrayLike<number>): GpuPcdGradient {
-    return this.guard(() => this.run(data, false) as GpuPcdGradient);
+    return this.guard(() => {
+      this.checkDevice();
+      const { d, ad, v, av } = this.phases(data);
+      const { numVisible: n, numHidden: m } = this.rbm;
+      const g = this.backend.run(this.keys.gradient, this.kernels.gradient, d, ad, v, av);
+      const weights = this.backend.readPacked(g, n, m, this.tag) as Float64Array;
+      const visibleBias = this.backend.readPacked(this.backend.run(this.keys.visibleGradient, this.kernels.visibleGradient, d, v), 1, n, this.tag) as Float64Array;
+      const hiddenBias = this.backend.readPacked(this.backend.run(this.keys.hiddenGradient, this.kernels.hiddenGradient, ad, av), 1, m, this.tag) as Float64Array;
+      this.steps++;
+      this.chain.checkFailures();
+      this.checkFinite(hiddenBias, 'the hidden bias gradient of unit', 0);
+      this.checkFinite(visibleBias, 'the visible bias gradient of unit', 0);
+      this.checkFinite(weights, 'the weight gradient', m);
+      return { weights, visibleBias, hiddenBias };
+    });
   }
 
-  /** Runs f unless an earlier call failed; a failure of f is kept and thrown by every later call. */
+  /** Runs f unless an earlier call failed; a GpuLimitError of f is kept and thrown by every later call. */
   private guard<T>(f: () => T): T {
     if (this.failure !== undefined) throw this.failure;
     try {
@@ -175,53 +369,35 @@ export class GpuPcd {
     }
   }
 
+  private overflowCause(): string {
+    return this.rbm.hidden.type === 'poisson' ? 'poisson activations e^x overflow float32 above x = 88.7' : 'an activation or a state left float32 range';
+  }
+
   /** Throws GpuLimitError naming the first non-finite entry of `values`. */
-  private checkFinite(values: Float64Array, what: string, cols: number, cause: string): void {
+  private checkFinite(values: Float64Array, what: string, cols: number): void {
     const q = values.findIndex((x) => !Number.isFinite(x));
     if (q < 0) return;
     const at = cols > 0 ? `(${Math.floor(q / cols)}, ${q % cols})` : `${q}`;
-    throw new GpuLimitError(`GpuPcd step ${this.steps + 1}: ${what} ${at} is ${values[q]} in float32 (${cause}); nothing was applied`);
+    throw new GpuLimitError(`GpuPcd step ${this.steps}: ${what} ${at} is ${values[q]} in float32 (${this.overflowCause()})`);
   }
 
-  private run(data: ArrayLike<number>, apply: boolean): GpuPcdGradient | undefined {
-    const { backend, rbm, batch } = this;
-    const n = rbm.numVisible;
-    const m = rbm.numHidden;
-    if (data.length !== batch * n) throw new RangeError(`data has ${data.length} values, expected ${batch} x ${n}`);
-    const kz = this.kernels;
-    const w = this.chain.weights;
-    const d = backend.upload(`${this.tag}data`, data, batch, n);
-    const ad = backend.run(this.keys.actData, kz.actData, d, w, ...this.hiddenParams);
-    this.chain.sweep(this.k);
-    this.chain.checkFailures();
-    const v = this.chain.visibleStates;
-    const av = backend.run(this.keys.actModel, kz.actModel, v, w, ...this.hiddenParams);
-    const gv = flatten1d(backend.run(this.keys.visibleBias, kz.visibleBias, d, v), n);
-    const gh = flatten1d(backend.run(this.keys.hiddenBias, kz.hiddenBias, ad, av), m);
-    const overflow = rbm.hidden.type === 'poisson' ? 'poisson activations e^x overflow float32 above x = 88.7' : 'an activation or a state left float32 range';
-    this.checkFinite(gh, 'the hidden bias gradient of unit', 0, overflow);
-    this.checkFinite(gv, 'the visible bias gradient of unit', 0, 'a visible state left float32 range');
-    if (!apply) {
-      const g = flatten2d(backend.run(this.keys.gradient, kz.gradient, d, ad, v, av), n, m) as Float64Array;
-      this.checkFinite(g, 'the weight gradient', m, overflow);
-      this.steps++;
-      return { weights: g, visibleBias: gv, hiddenBias: gh };
+  /** The device's flags: refused draws of the chains, and the first step whose biases were not finite. */
+  private checkDevice(): void {
+    const chains = this.chain.failureReport();
+    const first = flatten1d(this.health, 1)[0];
+    // the earlier of the two: step s sweeps the chains k times, sweeps (s - 1) k + 1 .. s k
+    if (chains !== null && (first === 0 || Math.ceil(chains.sweep / this.k) <= first)) throw new GpuLimitError(chains.message);
+    if (first !== 0) {
+      throw new GpuLimitError(`GpuPcd: a bias left float32's range at step ${first} of ${this.steps} (${this.overflowCause()}); the parameters on the device are no longer valid`);
     }
-    const which = this.flip ? 'updateB' : 'updateA';
-    const wNew = backend.run(this.keys[which], kz[which], w, d, ad, v, av, this.learningRate);
-    this.steps++;
-    this.flip = !this.flip;
-    this.chain.weights = wNew;
-    this.applyBias(rbm.visible.params, gv, this.chain.visibleKernel.unit.fieldParam, this.chain.visibleKernel.params, this.chain.visibleKernel.unit.params);
-    this.applyBias(rbm.hidden.params, gh, this.hiddenUnit.fieldParam, this.hiddenParams, this.hiddenUnit.params);
-    return undefined;
   }
 
-  private applyBias(params: Record<string, Float64Array>, grad: Float64Array, field: string | null, kernelParams: Float32Array[], names: readonly string[]): void {
-    if (field === null) return;
-    const host = params[field];
-    for (let q = 0; q < grad.length; q++) host[q] += this.learningRate * grad[q];
-    kernelParams[names.indexOf(field)].set(host);
+  /**
+   * Throws GpuLimitError if any step so far failed on the device (a refused draw of the chains,
+   * a bias that left float32's range). Reads one float (and one per chain for poisson units).
+   */
+  checkFailures(): void {
+    this.guard(() => this.checkDevice());
   }
 
   /** Frees the kernels of this trainer and of its chains; it cannot be used afterwards. */
@@ -231,13 +407,14 @@ export class GpuPcd {
   }
 
   /**
-   * The weights read back from the device, N x M. Throws GpuLimitError if an earlier step failed
-   * or if a weight is not finite (the float32 update overflowed).
+   * The weights read back from the device, N x M. Throws GpuLimitError if a step failed (as
+   * checkFailures) or if a weight is not finite (the float32 update overflowed).
    */
   weights(): Float64Array {
     return this.guard(() => {
+      this.checkDevice();
       const { numVisible: n, numHidden: m } = this.rbm;
-      const w = flatten2d(this.chain.weights, n, m) as Float64Array;
+      const w = this.backend.readPacked(this.chain.weights[0], n, m, this.tag) as Float64Array;
       const q = w.findIndex((x) => !Number.isFinite(x));
       if (q >= 0) {
         throw new GpuLimitError(
@@ -248,10 +425,31 @@ export class GpuPcd {
     });
   }
 
-  /** Writes the device weights into the model (its biases are already up to date); throws as weights(). */
-  syncToModel(): void {
-    this.rbm.weights.set(this.weights());
+  /** The trained biases read back: { visible, hidden } (null for a layer without a trained field). */
+  biases(): { visible: Float64Array | null; hidden: Float64Array | null } {
+    return this.guard(() => {
+      this.checkDevice();
+      const read = (lk: LayerKernel, field: number) => (field < 0 ? null : (this.backend.readPacked(lk.params[field], 1, lk.size, this.tag) as Float64Array));
+      return { visible: read(this.chain.visibleKernel, this.visibleField), hidden: read(this.chain.hiddenKernel, this.hiddenField) };
+    });
   }
+
+  /** Writes the device's weights and biases into the model; throws as weights(), writing nothing then. */
+  syncToModel(): void {
+    const w = this.weights();
+    const { visible, hidden } = this.biases();
+    this.rbm.weights.set(w);
+    const vField = this.chain.visibleKernel.unit.fieldParam;
+    const hField = this.hiddenUnit.fieldParam;
+    if (visible !== null && vField !== null) this.rbm.visible.params[vField].set(visible);
+    if (hidden !== null && hField !== null) this.rbm.hidden.params[hField].set(hidden);
+  }
+}
+
+/** The index of a layer's trained field among its kernel parameters, or -1. */
+function fieldIndex(lk: LayerKernel): number {
+  const field = lk.unit.fieldParam;
+  return field === null ? -1 : lk.unit.params.indexOf(field);
 }
 
 /**
@@ -263,13 +461,14 @@ export function hiddenActivations(backend: GpuBackend, rbm: RBM, v: ArrayLike<nu
   const m = rbm.numHidden;
   const unit = gpuUnitOf(rbm.hidden, 'hidden');
   checkChains(batch, 'batch');
-  checkIndexRange(batch * n, 'v');
+  checkIndexRange(batch * Math.ceil(n / 4) * 4, 'v');
   // not a sampler's kernels: no tag (tags have '#'), shared by every call, never released
   const key = `activations/${rbm.hidden.type}/${batch}/${n}/${m}`;
-  const kernel = backend.kernel(key, activationSource(unit, n), [m, batch], false);
-  const s = backend.upload(`activations/states`, v, batch, n);
-  const w = backend.upload(`activations/weights`, rbm.weights, n, m);
-  const out = flatten2d(backend.run(key, kernel, s, w, ...unitParams(rbm.hidden, unit)), batch, m) as Float64Array;
+  const kernel = backend.kernel(key, activationSource(backend, unit, n, m), [Math.ceil(m / 4), batch], true, 'Array(4)');
+  const s = backend.uploadPacked(`activations/states`, v, batch, n);
+  const w = backend.uploadPacked(`activations/weights`, paddedTranspose(rbm.weights, n, m), 4 * Math.ceil(m / 4), n);
+  const params = unit.params.map((name, p) => backend.uploadPacked(`activations/p${p}`, rbm.hidden.params[name], 1, m, unit.paramPad?.[p] ?? 0));
+  const out = backend.readPacked(backend.run(key, kernel, s, w, ...params), batch, m) as Float64Array;
   const q = out.findIndex((x) => !Number.isFinite(x));
   if (q >= 0) {
     const why = rbm.hidden.type === 'poisson' ? ': e^x overflows float32 above x = 88.7' : '';

@@ -1,47 +1,57 @@
 /**
  * The built-in unit types as gpu.js kernel code: for each layer class, the statements that turn
- * an input into a draw of the unit (h | x, MODELS.md §1) and into its activation E[h | x], written
+ * inputs into draws of the unit (h | x, MODELS.md §1) and into its activation E[h | x], written
  * in the JavaScript subset gpu.js translates to GLSL, WebAssembly and plain JS alike.
  *
  * A unit is a plug-in here as in core: a table from the layer's class to its kernel code, no
  * switch on a type name (`registerGpuUnit` adds one). The code is spliced into a kernel whose
- * thread computes one unit j of one chain b, and sees
- *     x        the unit's input (sum over the other layer, without the unit's own parameters)
- *     j        the unit index;  p0, p1, ... its parameter arrays (the layer's params, in `params` order)
- *     u, base  the uniforms: u[base], ..., u[base + uniforms - 1] belong to this draw alone
- * and ends in `return`.
+ * thread handles the four units 4 j4 .. 4 j4 + 3 (the lanes k = 0..3) of one chain b, and sees
+ *     x0 .. x3   the lanes' inputs (sums over the other layer, without the units' own parameters)
+ *     ctx.param(p, k)   parameter p (in `params` order) of lane k
+ *     ctx.evaluate(out, draw)   statements declaring out0 .. out3, the four words of the
+ *                counter-based generator (counter-rng.ts) at evaluation number `draw` of this
+ *                thread's unit block; lane k uses word k, so the four lanes share each evaluation
+ * and assigns the draws (or means) to d0 .. d3, which the kernel declares and returns.
  *
- * Uniforms are made on the host (see gibbs.ts): each lies in (0, 1] (a 53-bit double of core's
- * stream rounded to float32; 1 has probability 2^-25), so log(u) is finite and a comparison
- * u < p is Bernoulli(p) up to 2^-25.
+ * Uniforms (core's random/counter.ts): u = (w + 1) 2^-22 in (0, 1]; a comparison u < p is
+ * Bernoulli(p) up to 2^-22. Where -log u is taken (Box-Muller radii, exponential proposals), a
+ * word 0 is refined by evaluation `draw + 2` (logUniformLane): -log u reaches 30.5 (radii of 7.8
+ * standard deviations); a Box-Muller normal is exact up to float32 arithmetic except beyond 7.8
+ * sd (probability 6e-15).
  *
  * Exactness. bernoulli, spin, gaussian (Box-Muller) and drelu's choice of side are exact given
- * exact uniforms, up to float32 arithmetic. The truncated normals of relu and drelu are drawn by
- * rejection with a fixed budget of RELU_UNIFORMS uniforms, because a kernel takes a fixed number:
- *   a < 0:  N(0,1) proposals from Box-Muller pairs (both normals of a pair), accepted when z >= a;
- *           each is accepted with probability Q(a) >= 1/2, one proposal per uniform;
- *   a >= 0: Robert's (1995) exponential proposals, two uniforms each, accepted with probability
- *           >= 0.76 (at a = 0; rising to 1), i.e. failure <= 0.24 per pair of uniforms.
- * (a is the standardized lower bound, the same methods as core's truncatedNormal, with the switch
+ * exact uniforms, up to float32 arithmetic (u < sigmoid(z) is tested as u (1 + e^-z) < 1, with no
+ * division; it differs from the exact comparison only within float32 rounding). The truncated
+ * normals of relu and drelu are drawn by rejection with at most RELU_ITERATIONS iterations, a
+ * kernel loop needing a fixed bound:
+ *   a < 0:  Box-Muller pairs of N(0,1) proposals (two per iteration), accepted when z >= a;
+ *           each is accepted with probability Q(a) >= 1/2;
+ *   a >= 0: Robert's (1995) exponential proposals, one per iteration, accepted with probability
+ *           >= 0.76 (at a = 0; rising to 1).
+ * (a is the standardized lower bound; the same methods as core's truncatedNormal, with the switch
  * moved from -0.5 to 0 where the per-uniform failure rates of the two methods cross.) All
- * proposals fail with probability <= 2^-RELU_UNIFORMS = 9.1e-13; the draw is then the last
- * proposal (clamped to the support): a total-variation error below 1e-12 per draw.
+ * iterations fail with probability <= max(2^-40, 0.24^20) = 9.1e-13; the draw is then the last
+ * proposal (clamped to the support): a total-variation error below 1e-12 per draw. Iteration it
+ * of a lane uses evaluations 3 it and 3 it + 1 (and 3 it + 2 for a refinement); lanes iterate
+ * together, so an evaluation serves every lane still rejecting.
  * poisson: inverse CDF by sequential search from k = 0 in float32, exact up to the float32
- * rounding of the partial sums (relative ~ k 2^-24). Inputs x (with the bias) above
- * log(POISSON_MAX_MEAN), where e^-mean leaves float32's normal range, and inputs that are NaN are
- * not sampled (x is compared before e^x is formed, so e^x never overflows): the draw is -1, which
- * no Poisson variable takes; so is a search that has not ended after its fixed number of steps.
- * The samplers mark a chain with such a draw in a sticky per-chain flag (`failure`, gibbs.ts),
- * and their read-backs throw GpuLimitError naming it.
+ * rounding of the partial sums (relative ~ k 2^-24) and the 2^-22 resolution of u. Inputs x (with
+ * the bias) above log(POISSON_MAX_MEAN), where e^-mean leaves float32's normal range, and inputs
+ * that are NaN are not sampled (x is compared before e^x is formed, so e^x never overflows): the
+ * draw is -1, which no Poisson variable takes; so is a search that has not ended after its fixed
+ * number of steps. The samplers mark a chain with such a draw in a sticky per-chain flag
+ * (`failure`, gibbs.ts), and their read-backs throw GpuLimitError naming it.
  * Activations are float32 evaluations of the closed forms; relu and drelu use log erfcx from the
  * Numerical Recipes erfc approximation (relative error < 1.2e-7 for every argument >= 0), and for
  * standardized bounds a >= MILLS_CF_FROM the cancellation-free continued fraction of
  * lambda(a) - a (halfGaussianMeanCode).
  */
 import { BernoulliLayer, DreluLayer, GaussianLayer, PoissonLayer, ReluLayer, SpinLayer, type UnitLayer } from '@rbmlab/core';
+import { refinedUniformCode, uniformCode } from './counter-rng';
+import { LANES } from './vec4';
 
-/** Uniforms per relu draw (and per half-Gaussian of drelu): failure of all proposals <= 2^-40. */
-export const RELU_UNIFORMS = 40;
+/** Rejection iterations of a relu draw (and of each side of drelu): failure <= 9.1e-13. */
+export const RELU_ITERATIONS = 20;
 /** Largest Poisson mean the kernel samples (e^-80 = 1.8e-35 is still a normal float32). */
 export const POISSON_MAX_MEAN = 80;
 /** log(POISSON_MAX_MEAN): the kernel compares the input with it before forming e^x. */
@@ -57,15 +67,25 @@ export const MILLS_CF_TERMS = 40;
 /** Sequential-search steps of the Poisson kernel: P(k >= 256 | mean <= 80) < 1e-60. */
 const POISSON_STEPS = 256;
 
+/** What a unit's code may use besides x0..x3 and d0..d3 (see the file comment). */
+export interface UnitCodeContext {
+  /** An expression: parameter number p of lane k. */
+  param(p: number, k: number): string;
+  /** Statements declaring `${out}0..3`, the words of this thread's evaluation number `draw` (an expression). */
+  evaluate(out: string, draw: string): string;
+}
+
 export interface GpuUnitKernel {
-  /** Names of the layer's parameter arrays passed to the kernel as p0, p1, ... */
+  /** Names of the layer's parameter arrays, the kernel's p0, p1, ... */
   readonly params: readonly string[];
-  /** Uniforms per draw. */
-  readonly uniforms: number;
-  /** Statements ending in `return <draw of h given input x>`. */
-  sample(): string;
-  /** Statements ending in `return <E[h | x]>`. */
-  mean(): string;
+  /** The value of each parameter in padded lanes (past the layer's size), where 0 would not do (a precision). */
+  readonly paramPad?: readonly number[];
+  /** Generator evaluations a draw can use (at most COUNTER_LAYOUT.draws). */
+  readonly evaluations: number;
+  /** Statements assigning d0..d3 = draws of the four lanes. */
+  sample(ctx: UnitCodeContext): string;
+  /** Statements assigning d0..d3 = E[h | x] of the four lanes. */
+  mean(ctx: UnitCodeContext): string;
   /**
    * Parameters that the PCD kernels train on the device besides the weights: the unit's field
    * (bias), whose gradient is the activation (hidden) or the state (visible). Empty if none.
@@ -80,6 +100,11 @@ export interface GpuUnitKernel {
 }
 
 const TWO_PI = '6.283185307179586';
+
+/** The same statements for each lane, `$` replaced by the lane number. */
+function perLane(code: (k: number) => string): string {
+  return LANES.map(code).join('\n');
+}
 
 /** Statements setting `out` = log erfcx(t) (t any float), from the Numerical Recipes erfc. */
 function logErfcxCode(t: string, out: string): string {
@@ -96,39 +121,65 @@ function logErfcxCode(t: string, out: string): string {
 }
 
 /**
- * Statements setting `out` to a draw of N(0, 1) conditioned on >= a, minus a (the excess,
- * >= 0), from uniforms u[base + first ...], RELU_UNIFORMS of them (see the file comment).
+ * Statements declaring `out` = a uniform in (0, 1] for -log u of lane k from the word
+ * `${words}${k}`, refined (where that word is 0) by word k of evaluation `refineDraw`.
  */
-function truncatedExcessCode(a: string, first: string, out: string): string {
-  const pairs = RELU_UNIFORMS / 2;
+function logUniformLane(ctx: UnitCodeContext, out: string, words: string, k: number, refineDraw: string): string {
   return `
-    let ${out} = 0;
-    if (${a} < 0) {
-      for (let k = 0; k < ${pairs}; k++) {
-        const r = Math.sqrt(-2 * Math.log(u[base + ${first} + 2 * k]));
-        const t = ${TWO_PI} * u[base + ${first} + 2 * k + 1];
-        const z1 = r * Math.cos(t);
-        const z2 = r * Math.sin(t);
-        ${out} = Math.max(z2 - ${a}, 0);
-        if (z1 >= ${a}) {
-          ${out} = z1 - ${a};
-          break;
-        }
-        if (z2 >= ${a}) {
-          break;
-        }
+    let ${out} = ${uniformCode(`${words}${k}`)};
+    if (${words}${k} < 0.5) {
+      ${ctx.evaluate(`${out}_r`, refineDraw)}
+      ${out} = ${refinedUniformCode(`${out}_r${k}`)};
+    }`;
+}
+
+/**
+ * Statements setting exc0..exc3 to draws of N(0, 1) conditioned on >= a_k, minus a_k (the excess,
+ * >= 0), lanes whose `done${k}` is already 1 skipped; evaluations first + 3 it, first + 3 it + 1
+ * (and first + 3 it + 2 to refine) for iteration it (see the file comment). Expects a0..a3 and
+ * done0..done3 declared.
+ */
+function truncatedExcessCode(ctx: UnitCodeContext, first: number): string {
+  const lane = (k: number) => `
+        if (done${k} < 0.5) {
+          ${logUniformLane(ctx, `lu${k}`, 'ra', k, `${first + 2} + 3 * it`)}
+          if (a${k} < 0) {
+            const r${k} = Math.sqrt(-2 * Math.log(lu${k}));
+            const t${k} = ${TWO_PI} * ${uniformCode(`rb${k}`)};
+            const z1${k} = r${k} * Math.cos(t${k});
+            const z2${k} = r${k} * Math.sin(t${k});
+            exc${k} = Math.max(z2${k} - a${k}, 0);
+            if (z1${k} >= a${k}) {
+              exc${k} = z1${k} - a${k};
+              done${k} = 1;
+            }
+            if (z2${k} >= a${k}) {
+              done${k} = 1;
+            }
+          } else {
+            const e${k} = -Math.log(lu${k}) / alpha${k};
+            const dd${k} = e${k} - delta${k};
+            exc${k} = e${k};
+            if (${uniformCode(`rb${k}`)} <= Math.exp(-0.5 * dd${k} * dd${k})) {
+              done${k} = 1;
+            }
+          }
+        }`;
+  return `
+    ${perLane((k) => `let exc${k} = 0;
+    let delta${k} = 0;
+    let alpha${k} = 1;
+    if (a${k} >= 0) {
+      delta${k} = 2 / (a${k} + Math.sqrt(a${k} * a${k} + 4));
+      alpha${k} = a${k} + delta${k};
+    }`)}
+    for (let it = 0; it < ${RELU_ITERATIONS}; it++) {
+      if (done0 + done1 + done2 + done3 > 3.5) {
+        break;
       }
-    } else {
-      const delta = 2 / (${a} + Math.sqrt(${a} * ${a} + 4));
-      const alpha = ${a} + delta;
-      for (let k = 0; k < ${pairs}; k++) {
-        const e = -Math.log(u[base + ${first} + 2 * k]) / alpha;
-        const d = e - delta;
-        ${out} = e;
-        if (u[base + ${first} + 2 * k + 1] <= Math.exp(-0.5 * d * d)) {
-          break;
-        }
-      }
+      ${ctx.evaluate('ra', `${first} + 3 * it`)}
+      ${ctx.evaluate('rb', `${first + 1} + 3 * it`)}
+      ${perLane(lane)}
     }`;
 }
 
@@ -157,8 +208,8 @@ function halfGaussianMeanCode(x: string, g: string, out: string): string {
     let ${out}_d = 0;
     if (${out}_a >= ${MILLS_CF_FROM.toFixed(1)}) {
       let ${out}_t = ${out}_a;
-      for (let k = 0; k < ${MILLS_CF_TERMS - 1}; k++) {
-        ${out}_t = ${out}_a + (${MILLS_CF_TERMS.toFixed(1)} - k) / ${out}_t;
+      for (let ${out}_k = 0; ${out}_k < ${MILLS_CF_TERMS - 1}; ${out}_k++) {
+        ${out}_t = ${out}_a + (${MILLS_CF_TERMS.toFixed(1)} - ${out}_k) / ${out}_t;
       }
       ${out}_d = 1 / ${out}_t;
     } else {
@@ -170,138 +221,162 @@ function halfGaussianMeanCode(x: string, g: string, out: string): string {
 
 const bernoulli: GpuUnitKernel = {
   params: ['bias'],
-  uniforms: 1,
+  evaluations: 1,
   fieldParam: 'bias',
-  sample: () => `
-    const z = x + p0[j];
-    if (u[base] < 1 / (1 + Math.exp(-z))) {
-      return 1;
-    }
-    return 0;`,
-  mean: () => `
-    return 1 / (1 + Math.exp(-(x + p0[j])));`,
+  // u < sigmoid(z) as u (1 + e^-z) < 1 (no division; e^-z = Infinity gives 0, NaN gives 0)
+  sample: (ctx) => `
+    ${ctx.evaluate('e', '0')}
+    ${perLane(
+      (k) => `if (${uniformCode(`e${k}`)} * (1 + Math.exp(-(x${k} + ${ctx.param(0, k)}))) < 1) {
+      d${k} = 1;
+    }`,
+    )}`,
+  mean: (ctx) => perLane((k) => `d${k} = 1 / (1 + Math.exp(-(x${k} + ${ctx.param(0, k)})));`),
 };
 
 const spin: GpuUnitKernel = {
   params: ['bias'],
-  uniforms: 1,
+  evaluations: 1,
   fieldParam: 'bias',
-  sample: () => `
-    const z = x + p0[j];
-    if (u[base] < 1 / (1 + Math.exp(-2 * z))) {
-      return 1;
-    }
-    return -1;`,
+  sample: (ctx) => `
+    ${ctx.evaluate('e', '0')}
+    ${perLane(
+      (k) => `d${k} = -1;
+    if (${uniformCode(`e${k}`)} * (1 + Math.exp(-2 * (x${k} + ${ctx.param(0, k)}))) < 1) {
+      d${k} = 1;
+    }`,
+    )}`,
   // tanh z = sign(z) (1 - e^-2|z|) / (1 + e^-2|z|), exact in the tails
-  mean: () => `
-    const z = x + p0[j];
-    const e = Math.exp(-2 * Math.abs(z));
-    const t = (1 - e) / (1 + e);
-    if (z < 0) {
-      return -t;
-    }
-    return t;`,
+  mean: (ctx) =>
+    perLane(
+      (k) => `const z${k} = x${k} + ${ctx.param(0, k)};
+    const e${k} = Math.exp(-2 * Math.abs(z${k}));
+    d${k} = (1 - e${k}) / (1 + e${k});
+    if (z${k} < 0) {
+      d${k} = -d${k};
+    }`,
+    ),
 };
 
 const gaussian: GpuUnitKernel = {
   params: ['bias', 'gamma'],
-  uniforms: 2,
+  paramPad: [0, 1],
+  evaluations: 3,
   fieldParam: 'bias',
-  sample: () => `
-    const g = p1[j];
-    const r = Math.sqrt(-2 * Math.log(u[base])) * Math.cos(${TWO_PI} * u[base + 1]);
-    return (x + p0[j]) / g + r / Math.sqrt(g);`,
-  mean: () => `
-    return (x + p0[j]) / p1[j];`,
+  // Box-Muller: radius from evaluation 0 (refined by 2), angle from 1
+  sample: (ctx) => `
+    ${ctx.evaluate('ga', '0')}
+    ${ctx.evaluate('gb', '1')}
+    ${perLane(
+      (k) => `${logUniformLane(ctx, `lu${k}`, 'ga', k, '2')}
+    const g${k} = ${ctx.param(1, k)};
+    d${k} = (x${k} + ${ctx.param(0, k)}) / g${k} + Math.sqrt(-2 * Math.log(lu${k})) * Math.cos(${TWO_PI} * ${uniformCode(`gb${k}`)}) / Math.sqrt(g${k});`,
+    )}`,
+  mean: (ctx) => perLane((k) => `d${k} = (x${k} + ${ctx.param(0, k)}) / ${ctx.param(1, k)};`),
 };
 
 const relu: GpuUnitKernel = {
   params: ['bias', 'gamma'],
-  uniforms: RELU_UNIFORMS,
+  paramPad: [0, 1],
+  evaluations: 3 * RELU_ITERATIONS,
   fieldParam: 'bias',
   // Normal(x/g, 1/g) on h >= 0: standardized bound a = -x/sqrt(g), h = sd * excess
-  sample: () => `
-    const sd = 1 / Math.sqrt(p1[j]);
-    const a = -(x + p0[j]) * sd;
-    ${truncatedExcessCode('a', '0', 'exc')}
-    return sd * exc;`,
-  mean: () => `
-    const xx = x + p0[j];
-    ${halfGaussianMeanCode('xx', 'p1[j]', 'm')}
-    return m;`,
+  sample: (ctx) => `
+    ${perLane(
+      (k) => `const sd${k} = 1 / Math.sqrt(${ctx.param(1, k)});
+    const a${k} = -(x${k} + ${ctx.param(0, k)}) * sd${k};
+    let done${k} = 0;`,
+    )}
+    ${truncatedExcessCode(ctx, 0)}
+    ${perLane((k) => `d${k} = sd${k} * exc${k};`)}`,
+  mean: (ctx) =>
+    perLane(
+      (k) => `const xx${k} = x${k} + ${ctx.param(0, k)};
+    ${halfGaussianMeanCode(`xx${k}`, ctx.param(1, k), `m${k}`)}
+    d${k} = m${k};`,
+    ),
 };
 
 const drelu: GpuUnitKernel = {
   params: ['biasPlus', 'biasMinus', 'gammaPlus', 'gammaMinus'],
-  uniforms: 1 + RELU_UNIFORMS,
+  paramPad: [0, 0, 1, 1],
+  evaluations: 1 + 3 * RELU_ITERATIONS,
   fieldParam: null,
-  // side + with probability Z+ / (Z+ + Z-), then the half-Gaussian of that side (mirrored for -)
-  sample: () => `
-    const xp = x + p0[j];
-    const xm = -(x + p1[j]);
-    ${halfGaussianLogZCode('xp', 'p2[j]', 'lzp')}
-    ${halfGaussianLogZCode('xm', 'p3[j]', 'lzm')}
-    let xs = xm;
-    let gs = p3[j];
-    let sign = -1;
-    if (u[base] < 1 / (1 + Math.exp(lzm - lzp))) {
-      xs = xp;
-      gs = p2[j];
-      sign = 1;
+  // side + with probability Z+ / (Z+ + Z-) (evaluation 0), then the half-Gaussian of that side
+  // (mirrored for -) from evaluations 1, 2, ...
+  sample: (ctx) => `
+    ${ctx.evaluate('side', '0')}
+    ${perLane(
+      (k) => `const xp${k} = x${k} + ${ctx.param(0, k)};
+    const xm${k} = -(x${k} + ${ctx.param(1, k)});
+    ${halfGaussianLogZCode(`xp${k}`, ctx.param(2, k), `lzp${k}`)}
+    ${halfGaussianLogZCode(`xm${k}`, ctx.param(3, k), `lzm${k}`)}
+    let xs${k} = xm${k};
+    let gs${k} = ${ctx.param(3, k)};
+    let sign${k} = -1;
+    if (${uniformCode(`side${k}`)} * (1 + Math.exp(lzm${k} - lzp${k})) < 1) {
+      xs${k} = xp${k};
+      gs${k} = ${ctx.param(2, k)};
+      sign${k} = 1;
     }
-    const sd = 1 / Math.sqrt(gs);
-    const a = -xs * sd;
-    ${truncatedExcessCode('a', '1', 'exc')}
-    return sign * sd * exc;`,
-  mean: () => `
-    const xp = x + p0[j];
-    const xm = -(x + p1[j]);
-    ${halfGaussianLogZCode('xp', 'p2[j]', 'lzp')}
-    ${halfGaussianLogZCode('xm', 'p3[j]', 'lzm')}
-    ${halfGaussianMeanCode('xp', 'p2[j]', 'mp')}
-    ${halfGaussianMeanCode('xm', 'p3[j]', 'mm')}
-    const pp = 1 / (1 + Math.exp(lzm - lzp));
-    return pp * mp - (1 - pp) * mm;`,
+    const sd${k} = 1 / Math.sqrt(gs${k});
+    const a${k} = -xs${k} * sd${k};
+    let done${k} = 0;`,
+    )}
+    ${truncatedExcessCode(ctx, 1)}
+    ${perLane((k) => `d${k} = sign${k} * sd${k} * exc${k};`)}`,
+  mean: (ctx) =>
+    perLane(
+      (k) => `const xp${k} = x${k} + ${ctx.param(0, k)};
+    const xm${k} = -(x${k} + ${ctx.param(1, k)});
+    ${halfGaussianLogZCode(`xp${k}`, ctx.param(2, k), `lzp${k}`)}
+    ${halfGaussianLogZCode(`xm${k}`, ctx.param(3, k), `lzm${k}`)}
+    ${halfGaussianMeanCode(`xp${k}`, ctx.param(2, k), `mp${k}`)}
+    ${halfGaussianMeanCode(`xm${k}`, ctx.param(3, k), `mm${k}`)}
+    const pp${k} = 1 / (1 + Math.exp(lzm${k} - lzp${k}));
+    d${k} = pp${k} * mp${k} - (1 - pp${k}) * mm${k};`,
+    ),
 };
 
 const poisson: GpuUnitKernel = {
   params: ['bias'],
-  uniforms: 1,
+  evaluations: 1,
   fieldParam: 'bias',
   // smallest k with u <= F(k); stops where the remaining tail is below float32 resolution.
   // -1 where the input is above log 80 or NaN (the comparison is false for NaN), compared before
   // e^x is formed, or where the search did not end within its steps (never for a mean <= 80)
-  sample: () => `
-    const z = x + p0[j];
-    let draw = -1;
-    if (z <= ${POISSON_MAX_LOG_MEAN}) {
-      const lam = Math.exp(z);
-      const uu = u[base];
-      let pk = Math.exp(-lam);
-      let cdf = pk;
-      let count = 0;
-      let done = 0;
-      for (let k = 1; k < ${POISSON_STEPS}; k++) {
-        if (uu <= cdf) {
-          done = 1;
+  sample: (ctx) => `
+    ${ctx.evaluate('e', '0')}
+    ${perLane(
+      (k) => `const z${k} = x${k} + ${ctx.param(0, k)};
+    d${k} = -1;
+    if (z${k} <= ${POISSON_MAX_LOG_MEAN}) {
+      const lam${k} = Math.exp(z${k});
+      const uu${k} = ${uniformCode(`e${k}`)};
+      let pk${k} = Math.exp(-lam${k});
+      let cdf${k} = pk${k};
+      let count${k} = 0;
+      let done${k} = 0;
+      for (let s${k} = 1; s${k} < ${POISSON_STEPS}; s${k}++) {
+        if (uu${k} <= cdf${k}) {
+          done${k} = 1;
           break;
         }
-        if (k > lam && pk < 1e-9 * cdf) {
-          done = 1;
+        if (s${k} > lam${k} && pk${k} < 1e-9 * cdf${k}) {
+          done${k} = 1;
           break;
         }
-        pk = pk * lam / k;
-        cdf = cdf + pk;
-        count = k;
+        pk${k} = pk${k} * lam${k} / s${k};
+        cdf${k} = cdf${k} + pk${k};
+        count${k} = s${k};
       }
-      if (done > 0) {
-        draw = count;
+      if (done${k} > 0) {
+        d${k} = count${k};
       }
-    }
-    return draw;`,
+    }`,
+    )}`,
   // e^x: Infinity above x = 88.7 in float32, which the callers check (pcd.ts)
-  mean: () => `
-    return Math.exp(x + p0[j]);`,
+  mean: (ctx) => perLane((k) => `d${k} = Math.exp(x${k} + ${ctx.param(0, k)});`),
   failure: {
     bad: (v) => `!(${v} >= 0 && ${v} <= 1e30)`,
     reason: `had a mean above ${POISSON_MAX_MEAN} or a non-finite input, which the GPU kernel does not sample`,
@@ -334,11 +409,11 @@ export function gpuUnitOf(layer: UnitLayer, role: 'visible' | 'hidden'): GpuUnit
   return unit;
 }
 
-/** The layer's parameters in kernel order, as float32 arrays. */
-export function unitParams(layer: UnitLayer, unit: GpuUnitKernel): Float32Array[] {
+/** The layer's parameters in kernel order (float64 copies of the layer's arrays). */
+export function unitParams(layer: UnitLayer, unit: GpuUnitKernel): Float64Array[] {
   return unit.params.map((name) => {
     const values = layer.params[name];
     if (values === undefined) throw new Error(`layer of type "${layer.type}" has no parameter "${name}"`);
-    return Float32Array.from(values);
+    return Float64Array.from(values);
   });
 }

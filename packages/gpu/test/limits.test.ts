@@ -6,7 +6,7 @@
  * each fix alone), in every mode except where noted: the dense heat bath's tiny beta passed in
  * the cpu mode, which computes in float64 (and 1e-40 in webasm, which keeps denormals).
  */
-import { GpuBlockGibbs, GpuDenseHeatBath, GpuLimitError, GpuPcd, hiddenActivations, sampleLayerOnDevice, type GpuMode } from '@rbmlab/gpu';
+import { GpuBlockGibbs, GpuDenseHeatBath, GpuLimitError, GpuPcd, hiddenActivations, sampleLayerOnDevice, uploadWeights, type GpuMode } from '@rbmlab/gpu';
 import { createLayer, createRng, DenseAssociativeMemory, DenseDynamics, normal, RBM } from '@rbmlab/core';
 import { backendFor, MODES } from './helpers';
 
@@ -167,15 +167,16 @@ describe.each(MODES)('%s: relu and drelu activations for strongly negative input
 });
 
 describe.each(MODES)('%s: refused poisson draws and float32 overflow are reported, never silent', (mode: GpuMode) => {
-  it('GpuPcd with a poisson hidden mean above 80 (bias 90, bias log 80 + 1): step then weights() throw', () => {
+  it('GpuPcd with a poisson hidden mean above 80 (bias 90, bias log 80 + 1): the next read-back throws, and the failure sticks', () => {
     for (const bias of [Math.log(80) + 1, 90]) {
       const rbm = new RBM(createLayer('bernoulli', 3, {}, 'visible'), createLayer('poisson', 2, { bias: [bias, 0] }), Float64Array.from({ length: 6 }, (_, k) => 0.01 * (k - 3)));
       const pcd = new GpuPcd(backendFor(mode), rbm, { chains: 4, seed: 1, batch: 4, learningRate: 0.01 });
       const data = Float64Array.from({ length: 12 }, (_, k) => k % 2);
-      expectLimit(() => {
-        for (let s = 0; s < 3; s++) pcd.step(data);
-      }, /poisson hidden units of chain \d+ had a mean above 80/);
+      // steps read nothing back (no device-to-host traffic in the training loop)
+      for (let s = 0; s < 3; s++) pcd.step(data);
+      expectLimit(() => pcd.checkFailures(), /poisson hidden units of chain \d+ had a mean above 80 .*first at sweep 1/);
       // the failure sticks: nothing more is read back or applied
+      expectLimit(() => pcd.step(data), /mean above 80/);
       expectLimit(() => pcd.weights(), /mean above 80/);
       expectLimit(() => pcd.syncToModel(), /mean above 80/);
       expect(rbm.weights.every(Number.isFinite)).toBe(true);
@@ -184,23 +185,38 @@ describe.each(MODES)('%s: refused poisson draws and float32 overflow are reporte
     }
   });
 
-  it('GpuPcd with a poisson data activation above e^88.7 (float32 overflow): a GpuLimitError, not NaN weights', () => {
+  it('GpuPcd with a poisson data activation above e^88.7 (float32 overflow): a GpuLimitError at read-back naming the step, not NaN weights', () => {
     // the chains start at v = 0 and stay there (visible bias -1e4, beyond any 95 h): their hidden
     // means are 1, but the data's first unit gives input 95 to hidden unit 0, whose e^95 overflows
     const rbm = new RBM(createLayer('bernoulli', 2, { bias: [-1e4, -1e4] }, 'visible'), createLayer('poisson', 2, { bias: [0, 0] }), Float64Array.of(95, 0, 0, 0));
     const pcd = new GpuPcd(backendFor(mode), rbm, { chains: 3, seed: 1, batch: 2, learningRate: 0.01, init: new Float64Array(6) });
-    expectLimit(() => pcd.step(Float64Array.of(1, 0, 1, 1)), /hidden bias gradient of unit 0 is Infinity.*88\.7/);
-    expectLimit(() => pcd.weights(), /88\.7/);
+    pcd.step(Float64Array.of(0, 0, 0, 0));
+    pcd.step(Float64Array.of(1, 0, 1, 1));
+    pcd.step(Float64Array.of(0, 0, 0, 0));
+    expectLimit(() => pcd.weights(), /a bias left float32's range at step 2 of 3 \(poisson activations e\^x overflow float32 above x = 88\.7\)/);
+    expectLimit(() => pcd.syncToModel(), /88\.7/);
     expect(Array.from(rbm.weights)).toEqual([95, 0, 0, 0]);
     pcd.dispose();
   });
 
-  it('GpuPcd.weights() refuses weights that overflowed on the device (learning rate 1e39)', () => {
-    // the bias gradients are finite (the step succeeds); W + lr G leaves float32's range
+  it('GpuPcd: a learning rate of 1e39 overflows float32 on the device; read-backs refuse, the model keeps its finite values', () => {
     const rbm = new RBM(createLayer('bernoulli', 3, {}, 'visible'), createLayer('bernoulli', 2, {}), new Float64Array(6));
     const pcd = new GpuPcd(backendFor(mode), rbm, { chains: 2, seed: 1, batch: 2, learningRate: 1e39 });
     pcd.step(Float64Array.of(1, 1, 1, 1, 1, 1));
-    expectLimit(() => pcd.weights(), /weight \(\d, \d\) on the device is (-?Infinity|NaN) after 1 steps: the float32 update overflowed/);
+    expectLimit(() => pcd.weights(), /left float32's range at step 1|the float32 update overflowed/);
+    expectLimit(() => pcd.syncToModel(), /left float32's range at step 1|the float32 update overflowed/);
+    expect(Array.from(rbm.weights)).toEqual([0, 0, 0, 0, 0, 0]);
+    pcd.dispose();
+  });
+
+  it('GpuPcd.weights() checks the weights it reads: a weight that is not finite in float32 is a GpuLimitError', () => {
+    // weights the biases' health flag does not see: W itself replaced by one with an entry above float32's range
+    const rbm = new RBM(createLayer('bernoulli', 3, {}, 'visible'), createLayer('bernoulli', 2, {}), new Float64Array(6));
+    const pcd = new GpuPcd(backendFor(mode), rbm, { chains: 2, seed: 1, batch: 2, learningRate: 0.1 });
+    pcd.step(Float64Array.of(1, 0, 1, 0, 1, 0));
+    const bad = Float64Array.from({ length: 6 }, (_, k) => (k === 3 ? 1e39 : 0));
+    pcd.chain.weights = uploadWeights(backendFor(mode), `${pcd.tag}bad`, bad, 3, 2);
+    expectLimit(() => pcd.weights(), /weight \(1, 1\) on the device is Infinity after 1 steps: the float32 update overflowed/);
     expectLimit(() => pcd.syncToModel(), /float32 update overflowed/);
     expect(Array.from(rbm.weights)).toEqual([0, 0, 0, 0, 0, 0]);
     pcd.dispose();
@@ -293,7 +309,7 @@ describe('GpuLimitError for the limits that are the user\'s input', () => {
     expectLimit(() => new GpuBlockGibbs(b, rbm(3, 2), { chains: 16385, seed: 1 }), /chains is 16385; the GPU kernels take at most 16384/);
     expectLimit(() => new GpuBlockGibbs(b, rbm(16385, 1), { chains: 2, seed: 1 }), /at most 16384 units per layer/);
     expectLimit(() => new GpuPcd(b, rbm(3, 2), { chains: 2, seed: 1, batch: 20000, learningRate: 0.1 }), /batch is 20000/);
-    expectLimit(() => sampleLayerOnDevice(b, createLayer('relu', 26, {}), new Array(26).fill(0), 16384, 1), /index at most 2\^24/);
+    expectLimit(() => new GpuBlockGibbs(b, rbm(1100, 2), { chains: 16384, seed: 1 }), /visible states \(chains x units\) has \d+ entries; .*index at most 2\^24/);
     expectLimit(() => b.kernel('too-big', 'function () { return 0; }', [20000], false), /outside 1\.\.16384/);
     const dense = new DenseAssociativeMemory({ patterns: [[1, -1]], energy: { kind: 'krotov', F: 'exp' }, beta: 1 });
     expectLimit(() => new GpuDenseHeatBath(b, dense, { chains: 16385, seed: 1 }), /chains is 16385/);
