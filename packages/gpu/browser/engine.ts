@@ -7,7 +7,7 @@
  * createKernel returns), so that the result lists the class of each kernel that ran, checked
  * independently of the backend's own check.
  */
-import { GpuBackend, GpuBlockGibbs, type GpuJsModule } from '@rbmlab/gpu';
+import { deviceWords, GpuBackend, GpuBlockGibbs, type GpuJsModule } from '@rbmlab/gpu';
 import type { RBM } from '@rbmlab/core/models/rbm';
 import { kernelMode, REQUIRED_MODE, type GpuEngine } from './self-check';
 
@@ -55,6 +55,17 @@ export function gpuEngine(gpujs: GpuJsModule): GpuEngine & { readonly backend: G
       const chain = new GpuBlockGibbs(backend, rbm, { chains, seed });
       chain.sweep(sweeps);
       return chain.visible();
+    },
+    words: (key, c2, c3, width, height) => deviceWords(backend, key, c2, c3, width, height),
+    gibbsSweeps(rbm: RBM, chains: number, sweeps: number, seed: string) {
+      const chain = new GpuBlockGibbs(backend, rbm, { chains, seed });
+      const out: { hidden: Float64Array; visible: Float64Array }[] = [];
+      for (let s = 0; s < sweeps; s++) {
+        chain.sweep(1);
+        out.push({ hidden: chain.hidden(), visible: chain.visible() });
+      }
+      chain.dispose();
+      return out;
     },
     kernelModes() {
       return Object.fromEntries(kernels.map((k) => [k.name, kernelMode(k.run, gpujs as unknown as Record<string, unknown>)]));

@@ -20,6 +20,11 @@
  *              The test must also have power: the same counts against the model with its
  *              weights x 0.5 must fail;
  *   repeat     the first model's seeded run again gives the same bits;
+ *   uniforms   the kernels' random numbers are core's to the bit: the counter-based generator's
+ *              words over a 128 x 48 grid of counters (edges included) for three keys equal
+ *              msf4x22's, and GpuBlockGibbs on a model whose units are all on with probability
+ *              1/2 (zero weights and biases) turns a unit on exactly where core's deviceUniform
+ *              of it is below 1/2 (3 sweeps, 6 chains, 10 x 7 units);
  *   mode       gpu.js's mode, and the mode of every kernel that ran (gpu.js replaces a kernel
  *              that fails to build by a CPU one with only a console warning): all must be
  *              'webgl2'. The WebGL renderer string says which GL implementation was under it.
@@ -32,6 +37,8 @@ import { RBM } from '@rbmlab/core/models/rbm';
 import { createLayer } from '@rbmlab/core/units/registry';
 import { normal } from '@rbmlab/core/random/distributions';
 import { createRng, type Rng } from '@rbmlab/core/random/rng';
+import { COUNTER_PURPOSE, deviceKey, deviceUniform, msf4x22 } from '@rbmlab/core/random/counter';
+import { wordsGridCounter } from '@rbmlab/gpu';
 import { BernoulliLayer } from '@rbmlab/core/units/builtin';
 
 /** The gpu side under test: kernels on one gpu.js instance. */
@@ -48,6 +55,10 @@ export interface GpuEngine {
   visibleInputs(h: ArrayLike<number>, weights: ArrayLike<number>, batch: number, n: number, m: number): Float32Array;
   /** Visible states (chains x N) after `sweeps` sweeps of seeded block Gibbs from a random start. */
   gibbs(rbm: RBM, chains: number, sweeps: number, seed: string): ArrayLike<number>;
+  /** The counter-based generator's words on the device over a width x height grid (gpu's deviceWords). */
+  words(key: readonly [number, number], c2: number, c3: number, width: number, height: number): ArrayLike<number>;
+  /** Hidden and visible states after each of `sweeps` sweeps of seeded block Gibbs (chains x M, chains x N). */
+  gibbsSweeps(rbm: RBM, chains: number, sweeps: number, seed: string): { hidden: ArrayLike<number>; visible: ArrayLike<number> }[];
   /** The mode each kernel that ran actually ran in, by kernel name. */
   kernelModes(): Record<string, string>;
 }
@@ -95,6 +106,8 @@ export interface SelfCheckResult {
   readonly agreement: { readonly ok: boolean; readonly hidden: ErrorSummary; readonly visible: ErrorSummary; readonly activations: ErrorSummary };
   readonly gof: readonly ModelGofResult[];
   readonly repeat: { readonly identical: boolean; readonly differing: number };
+  /** Words of the generator, and Gibbs states at probability 1/2, that differ from core's (both must be 0). */
+  readonly uniforms: { readonly words: number; readonly wordMismatches: number; readonly states: number; readonly stateMismatches: number };
   readonly timingsMs: Record<string, number>;
 }
 
@@ -226,6 +239,7 @@ export function selfCheck(engine: GpuEngine, options: SelfCheckOptions = {}): Se
   let agreement: SelfCheckResult['agreement'] = { ok: false, hidden: none, visible: none, activations: none };
   const gof: ModelGofResult[] = [];
   let repeat = { identical: false, differing: -1 };
+  let uniforms = { words: 0, wordMismatches: -1, states: 0, stateMismatches: -1 };
   const started = clock();
 
   try {
@@ -287,6 +301,47 @@ export function selfCheck(engine: GpuEngine, options: SelfCheckOptions = {}): Se
       if (!(r.pValue >= P_FAIL)) failures.push(`${name}: gibbs samples do not fit the exact P(v): chi-square ${r.statistic.toFixed(1)} on ${r.df} df, p = ${r.pValue.toExponential(2)} < ${P_FAIL}`);
       if (!(powerP < P_FAIL)) failures.push(`${name}: the goodness-of-fit test has no power here: the samples also fit the model with weights x 0.5 (p = ${powerP.toExponential(2)})`);
     }
+    timed('uniforms', () => {
+      let words = 0;
+      let wordMismatches = 0;
+      const keys: [number, number, number, number][] = [
+        [0, 0, 0, 0],
+        [4194303, 4194303, 4194303, 4194240],
+        [1597519, 2860124, 12345, 192],
+      ];
+      for (const [k0, k1, c2, c3] of keys) {
+        const got = engine.words([k0, k1], c2, c3, 128, 48);
+        for (let b = 0; b < 48; b++) {
+          for (let j = 0; j < 128; j++) {
+            const { c0, c1, draw, word } = wordsGridCounter(j, b);
+            words++;
+            if (got[b * 128 + j] !== msf4x22(k0, k1, c0, c1, c2, c3 + draw)[word]) wordMismatches++;
+          }
+        }
+      }
+      const n = 10;
+      const m = 7;
+      const half = new RBM(createLayer('bernoulli', n, {}, 'visible'), createLayer('bernoulli', m, {}), new Float64Array(n * m));
+      const runs = engine.gibbsSweeps(half, 6, 3, `${seed}/uniforms`);
+      const key = deviceKey(createRng(`${seed}/uniforms`).split('device'));
+      let states = 0;
+      let stateMismatches = 0;
+      runs.forEach(({ hidden, visible }, sweep) => {
+        for (let b = 0; b < 6; b++) {
+          for (let j = 0; j < m; j++) {
+            states++;
+            if (hidden[b * m + j] !== (deviceUniform(key, COUNTER_PURPOSE.hiddenHalfSweep, sweep, b, j, 0) < 0.5 ? 1 : 0)) stateMismatches++;
+          }
+          for (let i = 0; i < n; i++) {
+            states++;
+            if (visible[b * n + i] !== (deviceUniform(key, COUNTER_PURPOSE.visibleHalfSweep, sweep, b, i, 0) < 0.5 ? 1 : 0)) stateMismatches++;
+          }
+        }
+      });
+      uniforms = { words, wordMismatches, states, stateMismatches };
+      if (wordMismatches !== 0) failures.push(`the generator's words differ from core's msf4x22 in ${wordMismatches} of ${words}`);
+      if (stateMismatches !== 0) failures.push(`block Gibbs at probability 1/2 differs from core's deviceUniform in ${stateMismatches} of ${states} states`);
+    });
     const again = timed('gibbs repeat', () => engine.gibbs(firstModel as RBM, chains, sweeps, `${seed}/gibbs`));
     const once = first as ArrayLike<number>;
     let differing = 0;
@@ -315,6 +370,7 @@ export function selfCheck(engine: GpuEngine, options: SelfCheckOptions = {}): Se
     agreement,
     gof,
     repeat,
+    uniforms,
     timingsMs,
   };
 }

@@ -17,6 +17,7 @@
  * COUNTER_LAYOUT; deviceUniform there is the host's value of every uniform a kernel uses.
  */
 import { COUNTER_LAYOUT, COUNTER_RNG } from '@rbmlab/core';
+import { flatten2d, type GpuBackend } from './backend';
 
 /** 2^-22 and 2^-11 as exact literals. */
 const INV_M = '2.384185791015625e-7';
@@ -106,4 +107,62 @@ export function sweepArguments(sweep: number, purpose: number): [number, number]
   if (!(Number.isInteger(sweep) && sweep >= 0 && sweep < maxSweeps)) throw new RangeError(`sweep ${sweep} outside the generator's counter range [0, ${maxSweeps})`);
   const high = Math.floor(sweep / sweepModulus);
   return [sweep - high * sweepModulus, draws * (purpose + purposes * high)];
+}
+
+/**
+ * The counter of cell (j, b) of the check grid of deviceWords: c0 and c1 spread over [0, 2^22)
+ * with the edge values 0 and 2^22 - 1, and a draw q = (j + b) mod 64 added to c3. The cell holds
+ * word q mod 4 of that evaluation, so every word position is checked.
+ */
+export function wordsGridCounter(j: number, b: number): { c0: number; c1: number; draw: number; word: number } {
+  const M = COUNTER_LAYOUT.sweepModulus;
+  const c0 = j === 0 ? 0 : j === 1 ? M - 1 : (j * 16411) % M;
+  const c1 = b === 0 ? M - 1 : (b * 65599) % M;
+  const draw = (j + b) % 64;
+  return { c0, c1, draw, word: draw % 4 };
+}
+
+/**
+ * The generator's words computed on the device over a width x height grid of counters
+ * (wordsGridCounter), key (k0, k1), c2 and c3 + draw: height x width, row-major. Comparing them
+ * with core's msf4x22 checks that a device computes the generator exactly (the tests do, in every
+ * mode and in the browser).
+ */
+export function deviceWords(backend: GpuBackend, key: readonly [number, number], c2: number, c3: number, width: number, height: number): Float64Array {
+  const name = `words/${width}/${height}`;
+  const kernel = backend.kernel(
+    name,
+    `function (k0, k1, c2, c3) {
+      const j = this.thread.x;
+      const b = this.thread.y;
+      let a0 = j * 16411 - Math.floor(j * 16411 * ${INV_M}) * ${M};
+      if (j < 0.5) {
+        a0 = 0;
+      }
+      if (j > 0.5 && j < 1.5) {
+        a0 = ${M} - 1;
+      }
+      let a1 = b * 65599 - Math.floor(b * 65599 * ${INV_M}) * ${M};
+      if (b < 0.5) {
+        a1 = ${M} - 1;
+      }
+      const q = j + b - Math.floor((j + b) * 0.015625) * 64;
+      ${msfCode('r', 'k0', 'k1', 'a0', 'a1', 'c2', 'c3 + q')}
+      const lane = q - Math.floor(q * 0.25) * 4;
+      let out = r0;
+      if (lane > 0.5) {
+        out = r1;
+      }
+      if (lane > 1.5) {
+        out = r2;
+      }
+      if (lane > 2.5) {
+        out = r3;
+      }
+      return out;
+    }`,
+    [width, height],
+    false,
+  );
+  return flatten2d(backend.run(name, kernel, key[0], key[1], c2, c3), height, width) as Float64Array;
 }

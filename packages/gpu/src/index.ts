@@ -10,3 +10,5 @@ export * from './units';
 export * from './gibbs';
 export * from './pcd';
 export * from './dense';
+export * from './counter-rng';
+export * from './vec4';

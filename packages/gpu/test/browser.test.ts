@@ -9,7 +9,9 @@
  *   - seeded block Gibbs fits the exact P(v) for three unit pairs (bernoulli x bernoulli, spin x
  *     relu, bernoulli x drelu): chi-square p >= 1e-6 each, so a correct sampler fails this fixed
  *     seed with probability 3e-6 in all (and each test has power: see self-check.ts);
- *   - the repeated seeded run gives identical bits.
+ *   - the repeated seeded run gives identical bits;
+ *   - the random numbers made in the WebGL2 kernels are core's to the bit (the generator's words
+ *     over a grid of counters, and block Gibbs at probability 1/2 against deviceUniform).
  *
  * Chromium and playwright-core are required: where either is missing the test fails naming what
  * to install, unless RBMLAB_ALLOW_NO_BROWSER=1, where it passes with a notice on stderr.
@@ -133,6 +135,10 @@ describe('the browser bundle runs its self-check in headless chromium on WebGL2'
         expect(g.powerPValue).toBeLessThan(P_FAIL);
       }
       expect(result.repeat.identical).toBe(true);
+      expect(result.uniforms.words).toBe(3 * 128 * 48);
+      expect(result.uniforms.wordMismatches).toBe(0);
+      expect(result.uniforms.states).toBe(3 * 6 * 17);
+      expect(result.uniforms.stateMismatches).toBe(0);
       expect(result.ok).toBe(true);
       expect(text).toMatch(/^PASS: mode webgl2/);
     } finally {
