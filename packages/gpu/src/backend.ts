@@ -27,7 +27,8 @@
  * start with it. Keys without a tag (the Backend methods, hiddenActivations, sampleLayerOnDevice)
  * have no '#' and are never released by a sampler.
  */
-import type { Backend, FloatArray } from '@rbmlab/core';
+import type { Backend, DenseAssociativeMemory, DeviceDenseOptions, FloatArray } from '@rbmlab/core';
+import { GpuDenseHeatBath } from './dense';
 import { GpuLimitError } from './errors';
 import { vec4Access } from './vec4';
 
@@ -396,6 +397,11 @@ export class GpuBackend implements Backend {
       );
       flatten2d(this.run(key, k, xs, w), rows, outer, out, start * outer);
     }
+  }
+
+  /** Dense-memory dynamics over parallel chains on the device (core's Backend.denseDynamics): GpuDenseHeatBath. */
+  denseDynamics(model: DenseAssociativeMemory, options: DeviceDenseOptions): GpuDenseHeatBath {
+    return new GpuDenseHeatBath(this, model, options);
   }
 
   /** out[i, mu] += scale sum_b v[b, i] a[b, mu]: the batch sum in float32 on the device, added in float64. */

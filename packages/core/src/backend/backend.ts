@@ -4,6 +4,8 @@
  * bodies. An unimplemented kernel throws an error that names itself.
  */
 import type { FloatArray } from '../tensor/matrix';
+import type { DenseAssociativeMemory } from '../models/dense/model';
+import type { Seed } from '../random/rng';
 
 export interface Backend {
   /** Name printed in manifests and benchmark rows, e.g. "cpu-reference". */
@@ -60,6 +62,39 @@ export interface Backend {
    * updated entry is finite.
    */
   addStep?(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
+  /**
+   * Optional: the single-site dynamics of a dense associative memory over parallel chains on the
+   * backend's device (the gpu backend's GpuDenseHeatBath): heat-bath sweeps in the order 0 .. N-1,
+   * and zero-temperature sweeps in a given order. The random start (where `init` is not given)
+   * and every random number come from `seed`. Families use it where a backend has it and core's
+   * DenseDynamics otherwise.
+   */
+  denseDynamics?(model: DenseAssociativeMemory, options: DeviceDenseOptions): DeviceDenseDynamics;
+}
+
+export interface DeviceDenseOptions {
+  readonly chains: number;
+  readonly seed: Seed;
+  /** Initial states, chains x N, values +-1. */
+  readonly init?: ArrayLike<number>;
+}
+
+/** Dense-memory dynamics on a device (Backend.denseDynamics); states stay there until read. */
+export interface DeviceDenseDynamics {
+  readonly chains: number;
+  /** `count` heat-bath sweeps (sites 0 .. N-1) at inverse temperature `beta` (default the model's). */
+  heatBath(count: number, beta?: number): void;
+  /**
+   * Zero-temperature sweeps (sigma_i <- sign(Delta_i), a tie keeps the spin), each in the order
+   * orders(sweep) (1-based; default 0 .. N-1, the same for every chain), until a sweep flips no
+   * spin in any chain or maxSweeps ran. Per chain: the sweep of its first sweep without a flip,
+   * or maxSweeps.
+   */
+  relax(maxSweeps: number, orders?: (sweep: number) => ArrayLike<number>): { sweeps: Float64Array; converged: boolean };
+  /** The spins, chains x N. */
+  states(): Float64Array;
+  /** Frees the device's memory of these chains. */
+  dispose(): void;
 }
 
 export type BinaryKind = 'bernoulli' | 'spin';
