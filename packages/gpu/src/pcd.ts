@@ -44,6 +44,12 @@ import { LANES, packedInputsCode, vec4Access, type Vec4Access } from './vec4';
 export interface GpuPcdOptions extends GpuChainOptions {
   /** Rows of every data batch given to step(). */
   readonly batch: number;
+  /**
+   * A data set to keep on the device, rows x N row-major (rows a multiple of batch, at most
+   * 16384): step() without an argument then trains on its minibatches in order, cycling, and no
+   * data travel per step.
+   */
+  readonly data?: ArrayLike<number>;
   readonly learningRate: number;
   /** Gibbs sweeps of the persistent chains per step; default 1. */
   readonly k?: number;
@@ -58,19 +64,20 @@ export interface GpuPcdGradient {
 }
 
 /**
- * Activation kernel source: thread (j4, b) gives E[h | v_b] of hidden units 4 j4 .. 4 j4 + 3 for
- * packed states s (rows x N4 texels) and W^T packed along the visible units.
+ * Activation kernel source: thread (j4, b) gives E[h | v_{b + off}] of hidden units 4 j4 .. 4 j4 + 3
+ * for packed states s (rows x N4 texels; off > 0 picks a minibatch of a data set on the device)
+ * and W^T packed along the visible units.
  */
 export function activationSource(backend: GpuBackend, unit: GpuUnitKernel, n: number, m: number): string {
   const { declarations, ctx } = unitContext(backend, unit);
-  return `function (s, w${paramArgs(unit)}) {
+  return `function (s, w, off${paramArgs(unit)}) {
     const j4 = this.thread.x;
     const b = this.thread.y;
     let x0 = 0;
     let x1 = 0;
     let x2 = 0;
     let x3 = 0;
-    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(n / 4), 'b', 'j4 * 4')}
+    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(n / 4), 'b + off', 'j4 * 4')}
     ${declarations}
     let d0 = 0;
     let d1 = 0;
@@ -103,19 +110,19 @@ function selectLane(t: Vec4Access, name: string, expr: string, sel: string): str
 
 /**
  * The weight-gradient kernel: thread (j4, i) gives, for lanes k, G[i, 4 j4 + k] =
- * (1/B) sum_b d[b, i] ad[b, 4 j4 + k] - (1/C) sum_c v[c, i] av[c, 4 j4 + k], or with `apply`
- * w + lr G. d[b, i] is lane (i mod 4) of a packed texel, picked by a one-hot selector.
+ * (1/B) sum_b d[b + off, i] ad[b, 4 j4 + k] - (1/C) sum_c v[c, i] av[c, 4 j4 + k], or with
+ * `apply` w + lr G. d[b, i] is lane (i mod 4) of a packed texel, picked by a one-hot selector.
  */
 function weightSource(mode: GpuBackend['mode'], batch: number, chains: number, apply: boolean): string {
   const t = vec4Access(mode);
-  const phase = (x: string, a: string, rows: number, acc: string) => `
+  const phase = (x: string, row: string, a: string, rows: number, acc: string) => `
     for (let r = 0; r < ${rows}; r++) {
-      ${t.declare('xt', `${x}[r][i4]`)}
+      ${t.declare('xt', `${x}[${row}][i4]`)}
       ${t.declare('at', `${a}[r][j4]`)}
-      const xs = ${selectLane(t, 'xt', `${x}[r][i4]`, 's')};
+      const xs = ${selectLane(t, 'xt', `${x}[${row}][i4]`, 's')};
       ${LANES.map((k) => `${acc}${k} += xs * ${t.at('at', `${a}[r][j4]`, k)};`).join('\n      ')}
     }`;
-  const head = apply ? 'function (w, d, ad, v, av, lr)' : 'function (d, ad, v, av)';
+  const head = apply ? 'function (w, d, ad, v, av, lr, off)' : 'function (d, ad, v, av, off)';
   const value = (k: number) => {
     const g = `pos${k} * ${1 / batch} - neg${k} * ${1 / chains}`;
     return apply ? `${t.at('wv', 'w[i][j4]', k)} + lr * (${g})` : g;
@@ -127,8 +134,8 @@ function weightSource(mode: GpuBackend['mode'], batch: number, chains: number, a
     const c = i - i4 * 4;
     ${laneSelector('s', 'c')}
     ${LANES.map((k) => `let pos${k} = 0;\n    let neg${k} = 0;`).join('\n    ')}
-    ${phase('d', 'ad', batch, 'pos')}
-    ${phase('v', 'av', chains, 'neg')}
+    ${phase('d', 'r + off', 'ad', batch, 'pos')}
+    ${phase('v', 'r', 'av', chains, 'neg')}
     ${apply ? t.declare('wv', 'w[i][j4]') : ''}
     return [${LANES.map(value).join(', ')}];
   }`;
@@ -157,25 +164,25 @@ function transposeSource(mode: GpuBackend['mode']): string {
 }
 
 /**
- * A bias (packed, 1 x size4) and its gradient (1/B) sum_b x[b] - (1/C) sum_c y[c] over packed
- * row textures: with `apply` the bias + lr G, else G.
+ * A bias (packed, 1 x size4) and its gradient (1/B) sum_b x[b + off] - (1/C) sum_c y[c] over
+ * packed row textures: with `apply` the bias + lr G, else G.
  */
 function biasSource(mode: GpuBackend['mode'], batch: number, chains: number, apply: boolean): string {
   const t = vec4Access(mode);
-  const phase = (x: string, rows: number, acc: string) => `
+  const phase = (x: string, row: string, rows: number, acc: string) => `
     for (let r = 0; r < ${rows}; r++) {
-      ${t.declare('xv', `${x}[r][j4]`)}
-      ${LANES.map((k) => `${acc}${k} += ${t.at('xv', `${x}[r][j4]`, k)};`).join('\n      ')}
+      ${t.declare('xv', `${x}[${row}][j4]`)}
+      ${LANES.map((k) => `${acc}${k} += ${t.at('xv', `${x}[${row}][j4]`, k)};`).join('\n      ')}
     }`;
   const value = (k: number) => {
     const g = `pos${k} * ${1 / batch} - neg${k} * ${1 / chains}`;
     return apply ? `${t.at('bv', 'bias[0][j4]', k)} + lr * (${g})` : g;
   };
-  return `${apply ? 'function (bias, x, y, lr)' : 'function (x, y)'} {
+  return `${apply ? 'function (bias, x, y, lr, off)' : 'function (x, y, off)'} {
     const j4 = this.thread.x;
     ${LANES.map((k) => `let pos${k} = 0;\n    let neg${k} = 0;`).join('\n    ')}
-    ${phase('x', batch, 'pos')}
-    ${phase('y', chains, 'neg')}
+    ${phase('x', 'r + off', batch, 'pos')}
+    ${phase('y', 'r', chains, 'neg')}
     ${apply ? t.declare('bv', 'bias[0][j4]') : ''}
     return [${LANES.map(value).join(', ')}];
   }`;
@@ -223,6 +230,10 @@ export class GpuPcd {
   private readonly hiddenField: number;
   /** The health flag texture (0, or the first step whose biases were not finite). */
   private health: unknown;
+  /** The data set on the device (options.data) and its number of minibatches, or null. */
+  private readonly dataset: { readonly texture: unknown; readonly batches: number } | null;
+  /** Minibatches of the data set taken so far. */
+  private datasetSteps = 0;
   private steps = 0;
   /** Unique per trainer: the prefix of its own kernels' keys (its chain has its own tag). */
   readonly tag: string;
@@ -283,6 +294,16 @@ export class GpuPcd {
     this.hiddenField = fieldIndex(this.chain.hiddenKernel);
     const zero = backend.kernel(`${this.tag}health0`, 'function () { return 0; }', [1], true);
     this.health = backend.run(`${this.tag}health0`, zero);
+    this.dataset = null;
+    if (options.data !== undefined) {
+      const rows = options.data.length / n;
+      if (!Number.isInteger(rows) || rows < batch || rows % batch !== 0) {
+        throw new RangeError(`data has ${options.data.length} values: needs a positive multiple of batch (${batch}) rows of ${n} units`);
+      }
+      checkChains(rows, 'the rows of the data set on the device');
+      checkIndexRange(rows * n4 * 4, 'the data set on the device');
+      this.dataset = { texture: backend.uploadPacked(`${this.tag}dataset`, options.data, rows, n), batches: rows / batch };
+    }
   }
 
   /** Steps run so far. */
@@ -298,20 +319,21 @@ export class GpuPcd {
   }
 
   /**
-   * One PCD-k step from a data batch (batch x N, row-major). Reads nothing back: a failure in
+   * One PCD-k step from a data batch (batch x N, row-major), or without one from the next
+   * minibatch of the data set on the device (options.data). Reads nothing back: a failure in
    * this step is thrown by the next read-back (see the file comment).
    */
-  step(data: ArrayLike<number>): void {
+  step(data?: ArrayLike<number>): void {
     this.guard(() => {
-      const { d, ad, v, av } = this.phases(data);
+      const { d, off, ad, v, av } = this.phases(data);
       const [w] = this.chain.weights;
       const lr = this.learningRate;
-      const wNew = this.turn(this.updates.weights, w, d, ad, v, av, lr);
+      const wNew = this.turn(this.updates.weights, w, d, ad, v, av, lr, off);
       this.chain.weights = [wNew, this.turn(this.updates.transpose, wNew)];
       const vk = this.chain.visibleKernel;
       const hk = this.chain.hiddenKernel;
-      if (this.visibleField >= 0) vk.params[this.visibleField] = this.turn(this.updates.visibleBias, vk.params[this.visibleField], d, v, lr);
-      if (this.hiddenField >= 0) hk.params[this.hiddenField] = this.turn(this.updates.hiddenBias, hk.params[this.hiddenField], ad, av, lr);
+      if (this.visibleField >= 0) vk.params[this.visibleField] = this.turn(this.updates.visibleBias, vk.params[this.visibleField], d, v, lr, off);
+      if (this.hiddenField >= 0) hk.params[this.hiddenField] = this.turn(this.updates.hiddenBias, hk.params[this.hiddenField], ad, av, lr, 0);
       this.steps++;
       this.health = this.turn(this.updates.health, this.health, this.biasTexture(vk, this.visibleField), this.biasTexture(hk, this.hiddenField), this.steps);
     });
@@ -322,33 +344,45 @@ export class GpuPcd {
     return lk.params[field >= 0 ? field : 0];
   }
 
-  /** The data batch on the device, its activations, k sweeps of the chains and theirs. */
-  private phases(data: ArrayLike<number>): { d: unknown; ad: unknown; v: unknown; av: unknown } {
+  /**
+   * The data batch on the device (a texture and the row where the batch starts in it), its
+   * activations, k sweeps of the chains and theirs.
+   */
+  private phases(data: ArrayLike<number> | undefined): { d: unknown; off: number; ad: unknown; v: unknown; av: unknown } {
     const { backend, rbm, batch } = this;
     const n = rbm.numVisible;
-    if (data.length !== batch * n) throw new RangeError(`data has ${data.length} values, expected ${batch} x ${n}`);
+    let d: unknown;
+    let off = 0;
+    if (data !== undefined) {
+      if (data.length !== batch * n) throw new RangeError(`data has ${data.length} values, expected ${batch} x ${n}`);
+      d = backend.uploadPacked(`${this.tag}data`, data, batch, n);
+    } else {
+      if (this.dataset === null) throw new RangeError('step() without data needs a data set on the device (options.data)');
+      d = this.dataset.texture;
+      off = (this.datasetSteps % this.dataset.batches) * batch;
+      this.datasetSteps++;
+    }
     const hk = this.chain.hiddenKernel;
-    const d = backend.uploadPacked(`${this.tag}data`, data, batch, n);
-    const ad = backend.run(this.keys.actData, this.kernels.actData, d, this.chain.weights[1], ...hk.params);
+    const ad = backend.run(this.keys.actData, this.kernels.actData, d, this.chain.weights[1], off, ...hk.params);
     this.chain.sweep(this.k);
     const v = this.chain.visibleStates;
-    const av = backend.run(this.keys.actModel, this.kernels.actModel, v, this.chain.weights[1], ...hk.params);
-    return { d, ad, v, av };
+    const av = backend.run(this.keys.actModel, this.kernels.actModel, v, this.chain.weights[1], 0, ...hk.params);
+    return { d, off, ad, v, av };
   }
 
   /**
    * The gradient of one step, read back, without changing the parameters (the chains still
    * advance k sweeps). Throws as checkFailures() first.
    */
-  gradient(data: ArrayLike<number>): GpuPcdGradient {
+  gradient(data?: ArrayLike<number>): GpuPcdGradient {
     return this.guard(() => {
       this.checkDevice();
-      const { d, ad, v, av } = this.phases(data);
+      const { d, off, ad, v, av } = this.phases(data);
       const { numVisible: n, numHidden: m } = this.rbm;
-      const g = this.backend.run(this.keys.gradient, this.kernels.gradient, d, ad, v, av);
+      const g = this.backend.run(this.keys.gradient, this.kernels.gradient, d, ad, v, av, off);
       const weights = this.backend.readPacked(g, n, m, this.tag) as Float64Array;
-      const visibleBias = this.backend.readPacked(this.backend.run(this.keys.visibleGradient, this.kernels.visibleGradient, d, v), 1, n, this.tag) as Float64Array;
-      const hiddenBias = this.backend.readPacked(this.backend.run(this.keys.hiddenGradient, this.kernels.hiddenGradient, ad, av), 1, m, this.tag) as Float64Array;
+      const visibleBias = this.backend.readPacked(this.backend.run(this.keys.visibleGradient, this.kernels.visibleGradient, d, v, off), 1, n, this.tag) as Float64Array;
+      const hiddenBias = this.backend.readPacked(this.backend.run(this.keys.hiddenGradient, this.kernels.hiddenGradient, ad, av, 0), 1, m, this.tag) as Float64Array;
       this.steps++;
       this.chain.checkFailures();
       this.checkFinite(hiddenBias, 'the hidden bias gradient of unit', 0);
@@ -468,7 +502,7 @@ export function hiddenActivations(backend: GpuBackend, rbm: RBM, v: ArrayLike<nu
   const s = backend.uploadPacked(`activations/states`, v, batch, n);
   const w = backend.uploadPacked(`activations/weights`, paddedTranspose(rbm.weights, n, m), 4 * Math.ceil(m / 4), n);
   const params = unit.params.map((name, p) => backend.uploadPacked(`activations/p${p}`, rbm.hidden.params[name], 1, m, unit.paramPad?.[p] ?? 0));
-  const out = backend.readPacked(backend.run(key, kernel, s, w, ...params), batch, m) as Float64Array;
+  const out = backend.readPacked(backend.run(key, kernel, s, w, 0, ...params), batch, m) as Float64Array;
   const q = out.findIndex((x) => !Number.isFinite(x));
   if (q >= 0) {
     const why = rbm.hidden.type === 'poisson' ? ': e^x overflows float32 above x = 88.7' : '';

@@ -178,6 +178,29 @@ describe.each(MODES)('%s: seeded runs repeat', (mode: GpuMode) => {
     expect(a[0]).not.toEqual(Array.from(rbm.weights)); // it trained
   });
 
+  it('PCD on a data set kept on the device takes the same steps as PCD given each minibatch', () => {
+    const rows = 60;
+    const batch = 20;
+    const data = Float64Array.from({ length: rows * 31 }, (_, k) => ((k * 7919) % 11 < 4 ? 1 : 0));
+    const run = (onDevice: boolean) => {
+      const model = rbm.clone();
+      const pcd = new GpuPcd(backendFor(mode), model, { chains: 20, seed: 9, batch, learningRate: 0.05, data: onDevice ? data : undefined });
+      // 4 steps: three minibatches and the first again
+      for (let s = 0; s < 4; s++) {
+        if (onDevice) pcd.step();
+        else pcd.step(data.subarray(((s % 3) * batch) * 31, ((s % 3) * batch + batch) * 31));
+      }
+      pcd.syncToModel();
+      pcd.dispose();
+      return [Array.from(model.weights), Array.from(model.visible.params.bias), Array.from(model.hidden.params.bias)];
+    };
+    expect(run(true)).toEqual(run(false));
+    expect(() => new GpuPcd(backendFor(mode), rbm.clone(), { chains: 2, seed: 1, batch: 7, learningRate: 0.1, data })).toThrow(/multiple of batch \(7\)/);
+    const plain = new GpuPcd(backendFor(mode), rbm.clone(), { chains: 2, seed: 1, batch: 2, learningRate: 0.1 });
+    expect(() => plain.step()).toThrow(/needs a data set on the device/);
+    plain.dispose();
+  });
+
   it('dispose() frees a sampler\'s kernels and the backend goes on', () => {
     const backend = backendFor(mode);
     const before = backend.kernelCount;
