@@ -118,29 +118,50 @@ export function uploadParams(backend: GpuBackend, key: string, layer: UnitLayer,
 }
 
 /**
- * Kernel source of a half-sweep: thread (j4, b) draws units 4 j4 .. 4 j4 + 3 of chain b given the
- * other layer's packed states `s` (chains x K4 texels) and the weights `w` packed along the other
- * layer (row u: the K weights into unit u).
+ * The source of a kernel whose thread (j4, b) handles units 4 j4 .. 4 j4 + 3 of row b: `inputs`
+ * declares their inputs x0 .. x3, then the unit's code (`sample` or `mean`, units.ts) sets d0 .. d3,
+ * lanes past the layer's `size` are zeroed, and the four are returned. `args` are the arguments
+ * before the key (k0, k1) and counter words (c2, c3) of a `sample` kernel, and before the unit's
+ * parameters (p0, ...).
  */
-function halfSweepSource(backend: GpuBackend, unit: GpuUnitKernel, inner: number, size: number): string {
+export function laneKernelSource(backend: GpuBackend, unit: GpuUnitKernel, args: string, inputs: string, body: 'sample' | 'mean', size: number): string {
   const { declarations, ctx } = unitContext(backend, unit);
-  return `function (s, w, k0, k1, c2, c3${paramArgs(unit)}) {
+  // the generator's key and counter words, for draws only
+  const random = body === 'sample' ? ', k0, k1, c2, c3' : '';
+  return `function (${args}${random}${paramArgs(unit)}) {
     const j4 = this.thread.x;
     const b = this.thread.y;
-    let x0 = 0;
-    let x1 = 0;
-    let x2 = 0;
-    let x3 = 0;
-    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(inner / 4), 'b', 'j4 * 4')}
+    ${inputs}
     ${declarations}
     let d0 = 0;
     let d1 = 0;
     let d2 = 0;
     let d3 = 0;
-    ${unit.sample(ctx)}
+    ${body === 'sample' ? unit.sample(ctx) : unit.mean(ctx)}
     ${paddingCode(size)}
     return [d0, d1, d2, d3];
   }`;
+}
+
+/**
+ * Statements declaring x0 .. x3, the inputs of units 4 j4 .. 4 j4 + 3 from the packed states `s`
+ * (row `row`) and the weights `w` packed along the other layer (row u: the K weights into unit u).
+ */
+export function packedInputs(backend: GpuBackend, inner: number, row: string): string {
+  return `let x0 = 0;
+    let x1 = 0;
+    let x2 = 0;
+    let x3 = 0;
+    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(inner / 4), row, 'j4 * 4')}`;
+}
+
+/**
+ * Kernel source of a half-sweep: thread (j4, b) draws units 4 j4 .. 4 j4 + 3 of chain b given the
+ * other layer's packed states `s` (chains x K4 texels) and the weights `w` packed along the other
+ * layer (row u: the K weights into unit u).
+ */
+function halfSweepSource(backend: GpuBackend, unit: GpuUnitKernel, inner: number, size: number): string {
+  return laneKernelSource(backend, unit, 's, w', packedInputs(backend, inner, 'b'), 'sample', size);
 }
 
 export function layerKernel(backend: GpuBackend, role: 'hidden' | 'visible', layer: UnitLayer, rbm: RBM, chains: number, tag: string): LayerKernel {
@@ -391,32 +412,11 @@ export function sampleLayerOnDevice(backend: GpuBackend, layer: UnitLayer, input
   const size4 = Math.ceil(size / 4);
   checkIndexRange(rows * size4 * 4, 'the draws');
   const t = vec4Access(backend.mode);
-  const { declarations, ctx } = unitContext(backend, unit);
+  const given = `${t.declare('xv', 'xin[0][j4]')}
+    ${LANES.map((k) => `const x${k} = ${t.at('xv', 'xin[0][j4]', k)};`).join('\n    ')}`;
   // not a sampler's kernel: no tag (tags have '#'), shared by every call of this shape, never released
   const key = `draws/${layer.type}/${rows}/${size}`;
-  const kernel = backend.kernel(
-    key,
-    `function (xin, k0, k1, c2, c3${paramArgs(unit)}) {
-      const j4 = this.thread.x;
-      const b = this.thread.y;
-      ${t.declare('xv', 'xin[0][j4]')}
-      const x0 = ${t.at('xv', 'xin[0][j4]', 0)};
-      const x1 = ${t.at('xv', 'xin[0][j4]', 1)};
-      const x2 = ${t.at('xv', 'xin[0][j4]', 2)};
-      const x3 = ${t.at('xv', 'xin[0][j4]', 3)};
-      ${declarations}
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      ${unit.sample(ctx)}
-      ${paddingCode(size)}
-      return [d0, d1, d2, d3];
-    }`,
-    [size4, rows],
-    true,
-    'Array(4)',
-  );
+  const kernel = backend.kernel(key, laneKernelSource(backend, unit, 'xin', given, 'sample', size), [size4, rows], true, 'Array(4)');
   const deviceKeyWords = deviceKey(createRng(seed).split('device'));
   const [c2, c3] = sweepArguments(0, COUNTER_PURPOSE.layerDraws);
   const xin = backend.uploadPacked(`${key}/inputs`, inputs, 1, size);

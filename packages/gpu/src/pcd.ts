@@ -37,9 +37,9 @@
 import type { RBM } from '@rbmlab/core';
 import { checkIndexRange, flatten1d, type GpuBackend, type GpuKernelRun } from './backend';
 import { GpuLimitError } from './errors';
-import { checkChains, GpuBlockGibbs, paddedTranspose, paddingCode, paramArgs, unitContext, type GpuChainOptions, type LayerKernel } from './gibbs';
+import { checkChains, GpuBlockGibbs, laneKernelSource, packedInputs, paddedTranspose, type GpuChainOptions, type LayerKernel } from './gibbs';
 import { gpuUnitOf, type GpuUnitKernel } from './units';
-import { LANES, packedInputsCode, vec4Access, type Vec4Access } from './vec4';
+import { LANES, vec4Access, type Vec4Access } from './vec4';
 
 export interface GpuPcdOptions extends GpuChainOptions {
   /** Rows of every data batch given to step(). */
@@ -69,24 +69,7 @@ export interface GpuPcdGradient {
  * and W^T packed along the visible units.
  */
 export function activationSource(backend: GpuBackend, unit: GpuUnitKernel, n: number, m: number): string {
-  const { declarations, ctx } = unitContext(backend, unit);
-  return `function (s, w, off${paramArgs(unit)}) {
-    const j4 = this.thread.x;
-    const b = this.thread.y;
-    let x0 = 0;
-    let x1 = 0;
-    let x2 = 0;
-    let x3 = 0;
-    ${packedInputsCode(backend.mode, 'x', 's', 'w', Math.ceil(n / 4), 'b + off', 'j4 * 4')}
-    ${declarations}
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    ${unit.mean(ctx)}
-    ${paddingCode(m)}
-    return [d0, d1, d2, d3];
-  }`;
+  return laneKernelSource(backend, unit, 's, w, off', packedInputs(backend, n, 'b + off'), 'mean', m);
 }
 
 /**
