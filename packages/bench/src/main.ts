@@ -23,6 +23,7 @@ import { denseHeatBathWorkload, enumerationWorkload } from './dense';
 import { gpuWorkloads } from './gpu';
 import { aisWorkload, pcdWorkload } from './training';
 import type { Row } from './row';
+import { formatNumber, formatTable } from './table';
 
 /** The workloads --only can name, in the order they run ("gpu": the gpu.js rows, last). */
 const WORKLOADS = ['logz-20x32', 'dense-heatbath-1000', 'enumerate-20', 'gibbs-784x500x256', 'pcd1-784x500-b100', 'ais-mnist-784x500', 'gpu'] as const;
@@ -189,11 +190,9 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({ results, peakRssMiB, backend }) + '\n');
     return;
   }
-  const fmt = (x: number | null) => (x === null ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
   const header = ['workload', 'tool', 'rbmlab', 'reference', 'unit', 'ratio (x faster)', 'note'];
-  const table = results.map((r) => [r.workload, r.tool, fmt(r.rbmlab), fmt(r.reference), r.unit, fmt(r.ratio), r.note ?? '']);
-  const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
-  for (const row of [header, ...table]) process.stdout.write(row.map((x, c) => x.padEnd(widths[c])).join('  ') + '\n');
+  const fmt = formatNumber;
+  process.stdout.write(formatTable(header, results.map((r) => [r.workload, r.tool, fmt(r.rbmlab), fmt(r.reference), r.unit, fmt(r.ratio), r.note ?? ''])));
   process.stdout.write(`peak RSS of rbmlab's process: ${peakRssMiB.toFixed(0)} MiB\n`);
   process.stdout.write(`default backend: ${backend.name}${backend.detail ? ` (${backend.detail})` : ''}${backend.fallback ? ` (fallback: ${backend.fallback})` : ''}\n`);
 }
