@@ -101,7 +101,7 @@ export const DEFAULTS = {
   modes: ['headlessgl', 'webasm', 'cpu'],
   kinds: ['gibbs', 'pcd', 'dense'],
   /** RBMLAB_DEVICE_PYTHON, then the device's PyTorch venv (device-kit README), then python3 on PATH. */
-  pythons: ['/opt/torch/.venv/bin/python3', 'python3'],
+  pythons: ['/opt/torch/.venv/bin/python3', '/opt/torch/.venv/bin/python', 'python3'],
   out: '$OUT, else .',
 } as const;
 
