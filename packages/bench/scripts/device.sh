@@ -26,7 +26,7 @@ DEVICE_TOTAL=$((DEVICE_BUDGET + 100))
 LLVM=/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1
 LLVM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/rbmlab/libLLVM-15.so.1.xz
 
-die() { echo "bench:device: $*" >&2; exit "${2:-1}"; }
+die() { echo "bench:device: $1" >&2; exit "${2:-1}"; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 LOCAL=0 FULL=0 BUDGET= OUTDIR=
