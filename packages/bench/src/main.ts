@@ -6,8 +6,9 @@
  *   npm run --silent bench -- --json   one JSON object {"results": [...], "peakRssMiB": ..., "backend": {...}}
  *
  * ratio = how many times faster rbmlab is than the reference (throughputs: rbmlab / reference;
- * times: reference / rbmlab). Options: --quick (fewer sweeps), --only NAME[,NAME] (a workload,
- * or "gpu" for the gpu.js rows of ./gpu.ts, which come last).
+ * times: reference / rbmlab). Options: --quick (fewer sweeps), --only NAME[,NAME] (a workload
+ * of WORKLOADS below, or "gpu" for the gpu.js rows of ./gpu.ts, which come last). A flag it does
+ * not know, or an unknown workload, is one line on stderr and exit code 2.
  *
  * rbmlab runs on defaultBackend() (backendInfo() is printed with the results). Each workload runs
  * its references before rbmlab's own measurement, and the workloads that use the native backend
@@ -22,12 +23,33 @@ import { denseHeatBathWorkload, enumerationWorkload } from './dense';
 import { gpuWorkloads } from './gpu';
 import { aisWorkload, pcdWorkload } from './training';
 import type { Row } from './row';
+import { formatNumber, formatTable } from './table';
+
+/** The workloads --only can name, in the order they run ("gpu": the gpu.js rows, last). */
+const WORKLOADS = ['logz-20x32', 'dense-heatbath-1000', 'enumerate-20', 'gibbs-784x500x256', 'pcd1-784x500-b100', 'ais-mnist-784x500', 'gpu'] as const;
+
+/** Bad flags: one line on stderr and exit code 2, before anything runs. */
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message} (usage: npm run bench -- [--json] [--quick] [--only ${WORKLOADS.join('|')}[,...]])\n`);
+  process.exit(2);
+}
 
 const args = process.argv.slice(2);
-const json = args.includes('--json');
-const quick = args.includes('--quick');
-const onlyArg = args.indexOf('--only');
-const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : undefined;
+let json = false;
+let quick = false;
+let only: Set<string> | undefined;
+for (let k = 0; k < args.length; k++) {
+  const arg = args[k];
+  if (arg === '--json') json = true;
+  else if (arg === '--quick') quick = true;
+  else if (arg === '--only') {
+    const value = args[++k];
+    if (value === undefined || value.startsWith('--')) usageError('--only needs a workload name');
+    only = new Set(value.split(','));
+    const unknown = [...only].filter((name) => !(WORKLOADS as readonly string[]).includes(name));
+    if (unknown.length > 0) usageError(`--only: unknown workload ${unknown.join(', ')}`);
+  } else usageError(`unknown argument ${arg}`);
+}
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const anchors = process.env.RBMLAB_ANCHORS ?? path.resolve(repoRoot, '..', 'shared', 'anchors');
@@ -142,7 +164,7 @@ function gibbsWorkload(py: string | null): Row[] {
 
 async function main(): Promise<void> {
   const py = anchorPython();
-  const workloads: [string, (py: string | null) => Row[]][] = [
+  const workloads: [Exclude<(typeof WORKLOADS)[number], 'gpu'>, (py: string | null) => Row[]][] = [
     ['logz-20x32', logzWorkload],
     ['dense-heatbath-1000', (py) => denseHeatBathWorkload(py, quick)],
     ['enumerate-20', enumerationWorkload],
@@ -168,11 +190,9 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({ results, peakRssMiB, backend }) + '\n');
     return;
   }
-  const fmt = (x: number | null) => (x === null ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
   const header = ['workload', 'tool', 'rbmlab', 'reference', 'unit', 'ratio (x faster)', 'note'];
-  const table = results.map((r) => [r.workload, r.tool, fmt(r.rbmlab), fmt(r.reference), r.unit, fmt(r.ratio), r.note ?? '']);
-  const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
-  for (const row of [header, ...table]) process.stdout.write(row.map((x, c) => x.padEnd(widths[c])).join('  ') + '\n');
+  const fmt = formatNumber;
+  process.stdout.write(formatTable(header, results.map((r) => [r.workload, r.tool, fmt(r.rbmlab), fmt(r.reference), r.unit, fmt(r.ratio), r.note ?? ''])));
   process.stdout.write(`peak RSS of rbmlab's process: ${peakRssMiB.toFixed(0)} MiB\n`);
   process.stdout.write(`default backend: ${backend.name}${backend.detail ? ` (${backend.detail})` : ''}${backend.fallback ? ` (fallback: ${backend.fallback})` : ''}\n`);
 }

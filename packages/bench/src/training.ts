@@ -4,11 +4,18 @@
  * - pcd1-784x500-b100: one epoch of PCD-1 with the Trainer (minibatch 100, 100 persistent chains,
  *   SGD at learning rate 0.05; the Trainer's precision 'float32': products read a float32 mirror
  *   of W and float32 chains and minibatches, on the default backend (sgemm on native-openblas),
- *   while parameters, gradient sums and the optimizer stay float64) against scikit-learn's
- *   BernoulliRBM.fit (float64) with the same settings
- *   (its PCD keeps batch_size = 100 chains; ../shared/anchors/reference_rbm.py `train`). The data
- *   are the anchor's: rows of i.i.d. Bernoulli(0.2) pixels, 10,000 of them (2,000 with --quick).
- *   Throughput in training samples per second; ratio = rbmlab / sklearn.
+ *   while parameters, gradient sums and the optimizer stay float64) against two references from
+ *   ../shared/anchors/reference_rbm.py with the same settings, each run once in the same bench run:
+ *   - "numpy" (task `nppcd`): float32 PCD-1 as a careful numpy user writes it: per minibatch the
+ *     same six products as rbmlab (hidden means of the data, of the chains before and after their
+ *     sweep, the chains' visible inputs, two gradient sums), uniforms from numpy's generator, SGD
+ *     on float32 parameters; 100 chains, the rows in order (rbmlab shuffles them each epoch);
+ *   - "sklearn" (task `train`): BernoulliRBM.fit, float64, batch_size = 100 chains, five products
+ *     per minibatch (it reuses the last negative-phase hidden means for the next chain step).
+ *   The data are the anchor's: rows of i.i.d. Bernoulli(0.2) pixels, 10,000 of them (2,000 with
+ *   --quick), the same count for all three. Each tool times one epoch after building its data and
+ *   model (the first minibatch, with BLAS threads starting, included for all three).
+ *   Throughput in training samples per second; ratio = rbmlab / reference.
  * - ais-mnist-784x500: wall time of forward AIS (annealedImportanceSampling, block Gibbs) with
  *   100 chains x 1000 linear steps (100 steps with --quick) on a 784 x 500 model; no reference.
  *   The cost per step does not depend on the weights' values, so the model is seeded random
@@ -52,23 +59,25 @@ export function pcdWorkload(options: TrainingBenchOptions): Row[] {
   const rng = createRng('bench/pcd');
   const data = bernoulliRows(rows, rng.split('data'));
   const rbm = RBM.random(new BernoulliLayer(N), new BernoulliLayer(M), rng.split('init'), 0.01);
-  // the reference first: OpenBLAS threads spinning after rbmlab's products would slow it
-  const ref = options.reference?.('train', ['--visible', String(N), '--hidden', String(M), '--batch', String(batch), '--samples', String(rows), '--epochs', '1']) ?? null;
+  // the references first: OpenBLAS threads spinning after rbmlab's products would slow them
+  const shape = ['--visible', String(N), '--hidden', String(M), '--batch', String(batch), '--samples', String(rows), '--epochs', '1'];
+  const refs = (['nppcd', 'train'] as const).map((task) => options.reference?.(task, shape) ?? null);
   const backend = defaultBackend();
   const trainer = new Trainer(rbm, data, rows, { method: 'pcd', k: 1, batchSize: batch, chains: batch, learningRate, rng: rng.split('trainer'), backend, precision: 'float32' });
   const [record] = trainer.train(1);
-  const refRate = ref ? ref.samples_per_s : null;
-  return [
-    {
+  const note = `1 epoch over ${rows} Bernoulli(${PIXEL_ON}) rows, ${batch} chains, sgd lr ${learningRate}; rbmlab Trainer, precision float32, ${backend.name} backend`;
+  return (['numpy', 'sklearn'] as const).map((tool, k) => {
+    const refRate = refs[k]?.samples_per_s ?? null;
+    return {
       workload: 'pcd1-784x500-b100',
-      tool: 'sklearn',
+      tool,
       rbmlab: record.samplesPerSecond,
       reference: refRate,
       unit: 'samples/s',
       ratio: refRate === null ? null : record.samplesPerSecond / refRate,
-      note: `1 epoch over ${rows} Bernoulli(${PIXEL_ON}) rows, ${batch} chains, sgd lr ${learningRate}; rbmlab Trainer, precision float32, ${backend.name} backend`,
-    },
-  ];
+      note: tool === 'numpy' ? `${note}; numpy float32 PCD-1 (anchors nppcd)` : note,
+    };
+  });
 }
 
 /** Forward AIS wall time at 784 x 500 (see the module comment). */
