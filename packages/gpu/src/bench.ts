@@ -2,10 +2,11 @@
  * Throughput of the gpu.js kernels per mode, for packages/bench (Node only: it opens backends
  * with createGpuBackend). The workloads are the bench's CPU ones:
  *   gibbs-784x500x256  bernoulli x bernoulli block Gibbs, 784 x 500, 256 chains, on the device
- *                      (pipeline mode; the uniforms of every half-sweep made on the host and
- *                      uploaded), in sample-sweeps per second (chains x sweeps / s);
- *   pcd1-784x500-b100  PCD-1 steps, 784 x 500 bernoulli, data batches of 100, 100 persistent
- *                      chains, weights updated on the device, in samples per second (batch x steps / s).
+ *                      (pipeline mode; random numbers made in the kernels, nothing uploaded per
+ *                      sweep), in sample-sweeps per second (chains x sweeps / s);
+ *   pcd1-784x500-b100  PCD-1 steps, 784 x 500 bernoulli, a data batch of 100 rows kept on the
+ *                      device, 100 persistent chains, weights and biases updated on the device, in
+ *                      samples per second (batch x steps / s).
  * Each timing runs whole sweeps (steps) until `minSeconds` have passed, after one untimed warm-up
  * call (kernel compilation), and ends with a read-back, so queued device work is counted.
  */
@@ -82,10 +83,10 @@ export async function gpuBenchmarks(options: GpuBenchOptions = {}): Promise<GpuB
 
       log(`gpu bench: ${backend.name} pcd1-784x500-b100`);
       const model = new RBM(new BernoulliLayer(n), new BernoulliLayer(m), Float64Array.from(weights));
-      const pcd = new GpuPcd(backend, model, { chains: 100, seed: 'bench/gpu/pcd', batch: 100, learningRate: 0.01 });
-      pcd.step(data);
+      const pcd = new GpuPcd(backend, model, { chains: 100, seed: 'bench/gpu/pcd', batch: 100, learningRate: 0.01, data });
+      pcd.step();
       pcd.weights();
-      const p = timed(() => pcd.step(data), () => pcd.weights(), minSeconds);
+      const p = timed(() => pcd.step(), () => pcd.weights(), minSeconds);
       rows.push({ workload: 'pcd1-784x500-b100', backend: backend.name, mode, rate: (100 * p.count) / p.seconds, unit: 'samples/s', count: p.count, seconds: p.seconds, device });
     } finally {
       backend.destroy();
