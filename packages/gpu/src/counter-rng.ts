@@ -129,6 +129,10 @@ export function wordsGridCounter(j: number, b: number): { c0: number; c1: number
  * mode and in the browser).
  */
 export function deviceWords(backend: GpuBackend, key: readonly [number, number], c2: number, c3: number, width: number, height: number): Float64Array {
+  // j 16411 and b 65599 must be exact float32 integers (below 2^24) in the kernel
+  if (!(Number.isInteger(width) && width >= 2 && width <= 1022 && Number.isInteger(height) && height >= 1 && height <= 255)) {
+    throw new RangeError(`deviceWords: the grid is at most 1022 x 255 counters, got ${width} x ${height}`);
+  }
   const name = `words/${width}/${height}`;
   const kernel = backend.kernel(
     name,

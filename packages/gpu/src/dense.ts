@@ -55,6 +55,12 @@ export interface GpuDenseOptions {
   readonly init?: ArrayLike<number>;
 }
 
+/**
+ * The difference tables (2N - 1 entries) are uploaded in rows of this many entries: a 1 x (2N - 1)
+ * texture would pass gpu.js's 16384 per side for N > 8192.
+ */
+const TABLE_ROW = 4096;
+
 /** Largest P max|G| for which the limb sums of G are exact integers in float32. */
 const EXACT_SUM_LIMIT = 2 ** 36;
 
@@ -140,16 +146,15 @@ export class GpuDenseHeatBath {
     const maxG = g === undefined ? Infinity : g.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
     const exact = g !== undefined && g.every(Number.isInteger) && p * maxG < EXACT_SUM_LIMIT && p < 4096;
     this.sum = exact ? 'exact' : 'log';
-    const len = table.sign.length;
     if (exact) {
       const gh = Float64Array.from(g as Float64Array, (v) => Math.floor(v / 4096));
       const gl = Float64Array.from(g as Float64Array, (v, k) => v - 4096 * gh[k]);
-      this.tables = [backend.upload(`${this.tag}gh`, gh, 1, len), backend.upload(`${this.tag}gl`, gl, 1, len)];
+      this.tables = [this.uploadTable('gh', gh), this.uploadTable('gl', gl)];
       this.logScale = table.logScale;
     } else {
       // -Infinity (D = 0) as a large negative float32; such terms are skipped by their sign anyway
       const labs = Float64Array.from(table.logAbs, (l) => (l === -Infinity ? -1e30 : l));
-      this.tables = [backend.upload(`${this.tag}sign`, table.sign, 1, len), backend.upload(`${this.tag}labs`, labs, 1, len)];
+      this.tables = [this.uploadTable('sign', table.sign), this.uploadTable('labs', labs)];
       this.logScale = 0;
     }
     // patterns transposed: row i holds xi^mu_i, packed along mu
@@ -182,6 +187,14 @@ export class GpuDenseHeatBath {
     }`, [chains], false);
   }
 
+  /** A difference table, 2N - 1 entries, as rows of TABLE_ROW (zeros past its end). */
+  private uploadTable(name: string, values: ArrayLike<number>): unknown {
+    const rows = Math.ceil(values.length / TABLE_ROW);
+    const padded = new Float64Array(rows * TABLE_ROW);
+    for (let k = 0; k < values.length; k++) padded[k] = values[k];
+    return this.backend.upload(`${this.tag}${name}`, padded, rows, TABLE_ROW);
+  }
+
   /**
    * Kernel A: thread (q, c) copies pending texel q of chain c, except q = slot, where it updates
    * the four sites at positions 4 b .. 4 b + 3 of the order, one after the other.
@@ -201,11 +214,11 @@ export class GpuDenseHeatBath {
         const k = `xo${m}`;
         const body =
           this.sum === 'exact'
-            ? `hi${l} += ${xim} * ta[0][${k}];
-            lo${l} += ${xim} * tb[0][${k}];`
-            : `const sg${m} = ta[0][${k}];
+            ? `hi${l} += ${xim} * ta[${k}r][${k} - ${k}r * ${TABLE_ROW}];
+            lo${l} += ${xim} * tb[${k}r][${k} - ${k}r * ${TABLE_ROW}];`
+            : `const sg${m} = ta[${k}r][${k} - ${k}r * ${TABLE_ROW}];
             if (sg${m} !== 0) {
-              const lg${m} = tb[0][${k}];
+              const lg${m} = tb[${k}r][${k} - ${k}r * ${TABLE_ROW}];
               const tm${m} = ${xim} * sg${m};
               if (lg${m} > mx${l}) {
                 sm${l} = sm${l} * Math.exp(mx${l} - lg${m}) + tm${m};
@@ -216,6 +229,7 @@ export class GpuDenseHeatBath {
             }`;
         return `if (${xim} !== 0) {
             const ${k} = ${xcorr(m)} - ${xim} * old${l} + ${off};
+            const ${k}r = Math.floor(${k} * ${1 / TABLE_ROW});
             ${body}
           }`;
       };

@@ -199,15 +199,42 @@ interface PingPong {
   parity: number;
 }
 
+/** A kernel and its key. */
+interface Single {
+  readonly key: string;
+  readonly kernel: GpuKernelRun;
+}
+
+/** The kernels of a PCD step that read the data texture (see GpuPcd.dataKernels). */
+interface DataKernels {
+  readonly actData: Single;
+  readonly gradient: Single;
+  readonly visibleGradient: Single;
+  readonly weights: PingPong;
+  readonly visibleBias: PingPong;
+}
+
 export class GpuPcd {
   readonly chain: GpuBlockGibbs;
   readonly batch: number;
   readonly learningRate: number;
   readonly k: number;
   private readonly hiddenUnit: GpuUnitKernel;
-  private readonly keys: Record<string, string> = {};
-  private readonly kernels: Record<'actData' | 'actModel' | 'gradient' | 'transpose' | 'visibleGradient' | 'hiddenGradient', GpuKernelRun>;
-  private readonly updates: Record<'weights' | 'transpose' | 'visibleBias' | 'hiddenBias' | 'health', PingPong>;
+  /** Kernels that do not read the data: the chains' activations and gradient, the transpose, the hidden bias, the health flag. */
+  private readonly model: {
+    readonly actModel: Single;
+    readonly hiddenGradient: Single;
+    readonly transpose: PingPong;
+    readonly hiddenBias: PingPong;
+    readonly health: PingPong;
+  };
+  /**
+   * Kernels that read a data texture, one set per row count of that texture (the uploaded batch,
+   * or the data set on the device): gpu.js fixes an argument's texture size at a kernel's first
+   * call (dynamicArguments off), so one kernel fed both sizes read the wrong texels on GL.
+   */
+  private readonly dataKernels = new Map<number, DataKernels>();
+  private readonly buildDataKernels: (rows: number) => DataKernels;
   /** Index of the field (bias) parameter among each layer's kernel parameters, or -1 if untrained. */
   private readonly visibleField: number;
   private readonly hiddenField: number;
@@ -247,10 +274,9 @@ export class GpuPcd {
     this.tag = backend.newTag('pcd');
     const shape = `${batch}/${c}/${n}/${m}/${rbm.hidden.type}`;
     const mode = backend.mode;
-    const make = (name: string, source: string, output: number[]): GpuKernelRun => {
+    const single = (name: string, source: string, output: number[]): Single => {
       const key = `${this.tag}${name}/${shape}`;
-      this.keys[name] = key;
-      return backend.kernel(key, source, output, true, 'Array(4)');
+      return { key, kernel: backend.kernel(key, source, output, true, 'Array(4)') };
     };
     const pair = (name: string, source: string, output: number[], scalar = false): PingPong => {
       const keys: [string, string] = [`${this.tag}${name}A/${shape}`, `${this.tag}${name}B/${shape}`];
@@ -258,21 +284,20 @@ export class GpuPcd {
       return { keys, kernels: [build(keys[0]), build(keys[1])], parity: 0 };
     };
     const activation = activationSource(backend, this.hiddenUnit, n, m);
-    this.kernels = {
-      actData: make('actData', activation, [m4, batch]),
-      actModel: make('actModel', activation, [m4, c]),
-      gradient: make('gradient', weightSource(mode, batch, c, false), [m4, 4 * n4]),
-      transpose: make('transposeOnce', transposeSource(mode), [n4, 4 * m4]),
-      visibleGradient: make('visibleGradient', biasSource(mode, batch, c, false), [n4, 1]),
-      hiddenGradient: make('hiddenGradient', biasSource(mode, batch, c, false), [m4, 1]),
-    };
-    this.updates = {
-      weights: pair('weights', weightSource(mode, batch, c, true), [m4, 4 * n4]),
+    this.model = {
+      actModel: single('actModel', activation, [m4, c]),
+      hiddenGradient: single('hiddenGradient', biasSource(mode, batch, c, false), [m4, 1]),
       transpose: pair('transpose', transposeSource(mode), [n4, 4 * m4]),
-      visibleBias: pair('visibleBias', biasSource(mode, batch, c, true), [n4, 1]),
       hiddenBias: pair('hiddenBias', biasSource(mode, batch, c, true), [m4, 1]),
       health: pair('health', healthSource(mode, n4, m4), [1], true),
     };
+    this.buildDataKernels = (rows: number) => ({
+      actData: single(`actData${rows}`, activation, [m4, batch]),
+      gradient: single(`gradient${rows}`, weightSource(mode, batch, c, false), [m4, 4 * n4]),
+      visibleGradient: single(`visibleGradient${rows}`, biasSource(mode, batch, c, false), [n4, 1]),
+      weights: pair(`weights${rows}`, weightSource(mode, batch, c, true), [m4, 4 * n4]),
+      visibleBias: pair(`visibleBias${rows}`, biasSource(mode, batch, c, true), [n4, 1]),
+    });
     this.visibleField = fieldIndex(this.chain.visibleKernel);
     this.hiddenField = fieldIndex(this.chain.hiddenKernel);
     const zero = backend.kernel(`${this.tag}health0`, 'function () { return 0; }', [1], true);
@@ -294,6 +319,16 @@ export class GpuPcd {
     return this.steps;
   }
 
+  /** The kernels for a data texture of `rows` rows (built at its first use). */
+  private kernelsFor(rows: number): DataKernels {
+    let k = this.dataKernels.get(rows);
+    if (k === undefined) {
+      k = this.buildDataKernels(rows);
+      this.dataKernels.set(rows, k);
+    }
+    return k;
+  }
+
   /** Runs a kernel of a ping-pong pair and flips it. */
   private turn(p: PingPong, ...args: unknown[]): unknown {
     const t = p.parity;
@@ -308,17 +343,17 @@ export class GpuPcd {
    */
   step(data?: ArrayLike<number>): void {
     this.guard(() => {
-      const { d, off, ad, v, av } = this.phases(data);
+      const { d, off, kernels, ad, v, av } = this.phases(data);
       const [w] = this.chain.weights;
       const lr = this.learningRate;
-      const wNew = this.turn(this.updates.weights, w, d, ad, v, av, lr, off);
-      this.chain.weights = [wNew, this.turn(this.updates.transpose, wNew)];
+      const wNew = this.turn(kernels.weights, w, d, ad, v, av, lr, off);
+      this.chain.weights = [wNew, this.turn(this.model.transpose, wNew)];
       const vk = this.chain.visibleKernel;
       const hk = this.chain.hiddenKernel;
-      if (this.visibleField >= 0) vk.params[this.visibleField] = this.turn(this.updates.visibleBias, vk.params[this.visibleField], d, v, lr, off);
-      if (this.hiddenField >= 0) hk.params[this.hiddenField] = this.turn(this.updates.hiddenBias, hk.params[this.hiddenField], ad, av, lr, 0);
+      if (this.visibleField >= 0) vk.params[this.visibleField] = this.turn(kernels.visibleBias, vk.params[this.visibleField], d, v, lr, off);
+      if (this.hiddenField >= 0) hk.params[this.hiddenField] = this.turn(this.model.hiddenBias, hk.params[this.hiddenField], ad, av, lr, 0);
       this.steps++;
-      this.health = this.turn(this.updates.health, this.health, this.biasTexture(vk, this.visibleField), this.biasTexture(hk, this.hiddenField), this.steps);
+      this.health = this.turn(this.model.health, this.health, this.biasTexture(vk, this.visibleField), this.biasTexture(hk, this.hiddenField), this.steps);
     });
   }
 
@@ -331,26 +366,29 @@ export class GpuPcd {
    * The data batch on the device (a texture and the row where the batch starts in it), its
    * activations, k sweeps of the chains and theirs.
    */
-  private phases(data: ArrayLike<number> | undefined): { d: unknown; off: number; ad: unknown; v: unknown; av: unknown } {
+  private phases(data: ArrayLike<number> | undefined): { d: unknown; off: number; kernels: DataKernels; ad: unknown; v: unknown; av: unknown } {
     const { backend, rbm, batch } = this;
     const n = rbm.numVisible;
     let d: unknown;
     let off = 0;
+    let rows = batch;
     if (data !== undefined) {
       if (data.length !== batch * n) throw new RangeError(`data has ${data.length} values, expected ${batch} x ${n}`);
       d = backend.uploadPacked(`${this.tag}data`, data, batch, n);
     } else {
       if (this.dataset === null) throw new RangeError('step() without data needs a data set on the device (options.data)');
       d = this.dataset.texture;
+      rows = this.dataset.batches * batch;
       off = (this.datasetSteps % this.dataset.batches) * batch;
       this.datasetSteps++;
     }
+    const kernels = this.kernelsFor(rows);
     const hk = this.chain.hiddenKernel;
-    const ad = backend.run(this.keys.actData, this.kernels.actData, d, this.chain.weights[1], off, ...hk.params);
+    const ad = backend.run(kernels.actData.key, kernels.actData.kernel, d, this.chain.weights[1], off, ...hk.params);
     this.chain.sweep(this.k);
     const v = this.chain.visibleStates;
-    const av = backend.run(this.keys.actModel, this.kernels.actModel, v, this.chain.weights[1], 0, ...hk.params);
-    return { d, off, ad, v, av };
+    const av = backend.run(this.model.actModel.key, this.model.actModel.kernel, v, this.chain.weights[1], 0, ...hk.params);
+    return { d, off, kernels, ad, v, av };
   }
 
   /**
@@ -360,12 +398,12 @@ export class GpuPcd {
   gradient(data?: ArrayLike<number>): GpuPcdGradient {
     return this.guard(() => {
       this.checkDevice();
-      const { d, off, ad, v, av } = this.phases(data);
+      const { d, off, kernels, ad, v, av } = this.phases(data);
       const { numVisible: n, numHidden: m } = this.rbm;
-      const g = this.backend.run(this.keys.gradient, this.kernels.gradient, d, ad, v, av, off);
-      const weights = this.backend.readPacked(g, n, m, this.tag) as Float64Array;
-      const visibleBias = this.backend.readPacked(this.backend.run(this.keys.visibleGradient, this.kernels.visibleGradient, d, v, off), 1, n, this.tag) as Float64Array;
-      const hiddenBias = this.backend.readPacked(this.backend.run(this.keys.hiddenGradient, this.kernels.hiddenGradient, ad, av, 0), 1, m, this.tag) as Float64Array;
+      const run = (k: Single, ...args: unknown[]) => this.backend.run(k.key, k.kernel, ...args);
+      const weights = this.backend.readPacked(run(kernels.gradient, d, ad, v, av, off), n, m, this.tag) as Float64Array;
+      const visibleBias = this.backend.readPacked(run(kernels.visibleGradient, d, v, off), 1, n, this.tag) as Float64Array;
+      const hiddenBias = this.backend.readPacked(run(this.model.hiddenGradient, ad, av, 0), 1, m, this.tag) as Float64Array;
       this.steps++;
       this.chain.checkFailures();
       this.checkFinite(hiddenBias, 'the hidden bias gradient of unit', 0);

@@ -35,7 +35,10 @@
  * of a lane uses evaluations 3 it and 3 it + 1 (and 3 it + 2 for a refinement); lanes iterate
  * together, so an evaluation serves every lane still rejecting.
  * poisson: inverse CDF by sequential search from k = 0 in float32, exact up to the float32
- * rounding of the partial sums (relative ~ k 2^-24) and the 2^-22 resolution of u. Inputs x (with
+ * rounding of the partial sums (relative ~ k 2^-24) and the 2^-22 resolution of u; where a term
+ * falls below half a float32 ulp of the partial sum the search ends, so the mass that rounding
+ * left above it is drawn there, at about the 1 - 2^-24 quantile, never at a distant cut-off. e^-mean
+ * is formed from exact constants (expMinusCode). Inputs x (with
  * the bias) above log(POISSON_MAX_MEAN), where e^-mean leaves float32's normal range, and inputs
  * that are NaN are not sampled (x is compared before e^x is formed, so e^x never overflows): the
  * draw is -1, which no Poisson variable takes; so is a search that has not ended after its fixed
@@ -46,7 +49,7 @@
  * standardized bounds a >= MILLS_CF_FROM the cancellation-free continued fraction of
  * lambda(a) - a (halfGaussianMeanCode).
  */
-import { BernoulliLayer, DreluLayer, GaussianLayer, PoissonLayer, ReluLayer, SpinLayer, type UnitLayer } from '@rbmlab/core';
+import { BernoulliLayer, COUNTER_LAYOUT, DreluLayer, GaussianLayer, PoissonLayer, ReluLayer, SpinLayer, type UnitLayer } from '@rbmlab/core';
 import { refinedUniformCode, uniformCode } from './counter-rng';
 import { LANES } from './vec4';
 
@@ -66,6 +69,9 @@ export const MILLS_CF_FROM = 2;
 export const MILLS_CF_TERMS = 40;
 /** Sequential-search steps of the Poisson kernel: P(k >= 256 | mean <= 80) < 1e-60. */
 const POISSON_STEPS = 256;
+// drelu draws its side (evaluation 0), then 3 per rejection iteration: all within a unit's share
+// of the counter (a 65th evaluation would be the next purpose's first)
+if (1 + 3 * RELU_ITERATIONS > COUNTER_LAYOUT.draws) throw new Error(`RELU_ITERATIONS = ${RELU_ITERATIONS} needs more than ${COUNTER_LAYOUT.draws} generator evaluations per draw`);
 
 /** What a unit's code may use besides x0..x3 and d0..d3 (see the file comment). */
 export interface UnitCodeContext {
@@ -100,6 +106,31 @@ export interface GpuUnitKernel {
 }
 
 const TWO_PI = '6.283185307179586';
+
+/**
+ * Statements declaring `out` = e^-lam for 0 <= lam < 128, to a few float32 ulps: e^-a for the
+ * integer part a as a product of the correctly rounded constants e^-64, e^-32, ..., e^-1 picked by
+ * the bits of a (at most 7 products), times e^-(lam - a), an exponential of [0, 1). A float32
+ * exp(-lam) itself errs by about lam 2^-24 relative (its argument reduction): 5e-6 at lam = 80,
+ * which scaled every probability of the Poisson search and moved its draws in 1.6e-4 of cases
+ * on Mesa's GL against the float64 inverse CDF; with this, only the largest uniform's draw
+ * differed (1 of 42,464 and of 53,684), as in the other modes.
+ */
+function expMinusCode(lam: string, out: string): string {
+  const powers = [64, 32, 16, 8, 4, 2, 1];
+  return `
+    const ${out}_i = Math.floor(${lam});
+    let ${out}_a = ${out}_i;
+    let ${out} = Math.exp(${out}_i - ${lam});
+    ${powers
+      .map(
+        (q) => `if (${out}_a > ${q - 0.5}) {
+      ${out} = ${out} * ${Math.exp(-q)};
+      ${out}_a = ${out}_a - ${q};
+    }`,
+      )
+      .join('\n    ')}`;
+}
 
 /** The same statements for each lane, `$` replaced by the lane number. */
 function perLane(code: (k: number) => string): string {
@@ -342,9 +373,14 @@ const poisson: GpuUnitKernel = {
   params: ['bias'],
   evaluations: 1,
   fieldParam: 'bias',
-  // smallest k with u <= F(k); stops where the remaining tail is below float32 resolution.
-  // -1 where the input is above log 80 or NaN (the comparison is false for NaN), compared before
-  // e^x is formed, or where the search did not end within its steps (never for a mean <= 80)
+  // smallest k with u < F(k), u = w 2^-22 in [0, 1) (the word's uniform less 2^-22, exact), so
+  // P(draw <= k) = F(k) within 2^-22; where a term falls below half a float32 ulp of F (2^-25 F:
+  // the tail below F's resolution) the search ends there, so the few u above float32's F land next
+  // to that quantile instead of at a far cut-off. (The test is a comparison, the same in float64:
+  // Mesa's shader compiler rewrote 'F + p == F' as 'p == 0', so that search ran to k = 222 at a
+  // mean of 80.) -1 where the input is above log 80 or NaN (the
+  // comparison is false for NaN), compared before e^x is formed, or where the search did not end
+  // within its steps (never for a mean <= 80)
   sample: (ctx) => `
     ${ctx.evaluate('e', '0')}
     ${perLane(
@@ -352,23 +388,23 @@ const poisson: GpuUnitKernel = {
     d${k} = -1;
     if (z${k} <= ${POISSON_MAX_LOG_MEAN}) {
       const lam${k} = Math.exp(z${k});
-      const uu${k} = ${uniformCode(`e${k}`)};
-      let pk${k} = Math.exp(-lam${k});
+      const uu${k} = ${uniformCode(`e${k}`)} - ${2 ** -22};
+      ${expMinusCode(`lam${k}`, `pk${k}`)}
       let cdf${k} = pk${k};
       let count${k} = 0;
       let done${k} = 0;
       for (let s${k} = 1; s${k} < ${POISSON_STEPS}; s${k}++) {
-        if (uu${k} <= cdf${k}) {
-          done${k} = 1;
-          break;
-        }
-        if (s${k} > lam${k} && pk${k} < 1e-9 * cdf${k}) {
+        if (uu${k} < cdf${k}) {
           done${k} = 1;
           break;
         }
         pk${k} = pk${k} * lam${k} / s${k};
-        cdf${k} = cdf${k} + pk${k};
         count${k} = s${k};
+        if (pk${k} < cdf${k} * ${2 ** -25}) {
+          done${k} = 1;
+          break;
+        }
+        cdf${k} = cdf${k} + pk${k};
       }
       if (done${k} > 0) {
         d${k} = count${k};
@@ -392,8 +428,14 @@ const units = new Map<Function, GpuUnitKernel>([
   [PoissonLayer, poisson],
 ]);
 
-/** Adds (or replaces) the kernel code of a layer class. */
+/**
+ * Adds (or replaces) the kernel code of a layer class. Its draws may use at most
+ * COUNTER_LAYOUT.draws generator evaluations (a unit's share of the counter).
+ */
 export function registerGpuUnit(layerClass: Function, unit: GpuUnitKernel): void {
+  if (!(Number.isInteger(unit.evaluations) && unit.evaluations >= 1 && unit.evaluations <= COUNTER_LAYOUT.draws)) {
+    throw new RangeError(`a GPU unit may use 1 .. ${COUNTER_LAYOUT.draws} generator evaluations per draw, got ${unit.evaluations}`);
+  }
   units.set(layerClass, unit);
 }
 

@@ -93,6 +93,19 @@ describe.each(MODES)('%s: zero-temperature dynamics on the device', (mode: GpuMo
     expect(Array.from(hb.overlaps())).toEqual(Array.from(model.overlaps(reference, chains)));
   });
 
+  it('N = 8200 (its difference table of 16399 entries is more than a texture side of 16384): the steps of the reference', () => {
+    const n = 8200;
+    const model = memory(n, 2, { kind: 'normalized', F: 'power', p: 2 }, 1, 'dense-bigN');
+    const chains = 2;
+    const init = randomSpins(chains * n, 'dense-bigN/init');
+    const hb = new GpuDenseHeatBath(backendFor(mode), model, { chains, seed: 1, init });
+    const reference = Float64Array.from(init);
+    const flips = hb.zeroTemperature();
+    expect(Array.from(flips)).toEqual(referenceSweep(model, reference, chains, Array.from({ length: n }, (_, k) => k)));
+    expect(Array.from(hb.states())).toEqual(Array.from(reference));
+    hb.dispose();
+  });
+
   it('relax: each chain\'s first sweep without a flip, and convergence', () => {
     const n = 40;
     const model = memory(n, 4, { kind: 'normalized', F: 'power', p: 2 }, 1, 'dense-relax');

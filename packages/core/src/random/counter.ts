@@ -98,7 +98,6 @@ export const COUNTER_PURPOSE = {
   visibleHalfSweep: 1,
   heatBath: 2,
   layerDraws: 3,
-  siteOrder: 4,
 } as const;
 
 const M = COUNTER_RNG.modulus;

@@ -6,7 +6,7 @@
  * neighbouring counters along every word, Box-Muller normality, birthday spacings), each p-value
  * failing below P_FAIL = 1e-6: 2 x 94 p-values for the generator, a false-failure rate below
  * 2e-4 for the fixed keys here. The battery is shown to have power: it rejects the generator cut
- * to 4 rounds, and Philox's round with addition in place of XOR, which this design replaced.
+ * to 5 rounds, and Philox's round with addition in place of XOR, which this design replaced.
  */
 import { COUNTER_LAYOUT, COUNTER_RNG, counterWord3, createRng, deviceKey, deviceUniform, msf4x22, msfLogUniform, msfUniform } from '../../src/random';
 import { P_FAIL } from '../helpers/stats';
