@@ -137,7 +137,7 @@ const statusCommand: Command = {
   builder: (y) =>
     y
       .positional('dir', { describe: 'the --out directory of rbmlab slurm submit', type: 'string' })
-      .option('json', { describe: 'print one JSON object {"study", "trials", "shards", "merge", "next"}', type: 'boolean', default: false }),
+      .option('json', { describe: 'print one JSON object {"study", "trials", "shards", "merge", "queue", "next"}', type: 'boolean', default: false }),
   async run(args: Args, io: Io): Promise<number> {
     const dir = positional('DIR', args.dir, 'submission directory');
     const status = submissionStatus(dir);
