@@ -184,7 +184,7 @@ describeSlurm('rbmlab slurm on a one-node slurm-wlm cluster', (cluster: () => Sl
     expect(cluster().state(`${array}_1`)).toBe('CANCELLED');
     expect(cluster().state(`${array}_2`)).toBe('FAILED');
     expect(read(path.join(abs, 'slurm/logs/merge.log'))).toMatch(
-      new RegExp(`=== merge: job ${merge}, .*\nrbmlab slurm merge: not merged: shards 1 \\(\\d of 8 trials, interrupted\\), 2 \\(\\d of 8 trials, not finished\\) are not complete; finish with: rbmlab slurm submit ${tmp.file('cluster.json')} --out ${abs} --resume\n`),
+      new RegExp(`=== merge: job ${merge}, .*\nrbmlab slurm merge: not merged: shards 1 \\(\\d of 8 trials, interrupted\\), 2 \\(\\d of 8 trials, not finished\\) are not complete \\(${abs}/slurm/logs/shard-1\\.log, shard-2\\.log\\); finish with: rbmlab slurm submit ${tmp.file('cluster.json')} --out ${abs} --resume\n`),
     );
     expect(fs.existsSync(path.join(abs, 'merged'))).toBe(false);
     const now = status();
@@ -194,7 +194,7 @@ describeSlurm('rbmlab slurm on a one-node slurm-wlm cluster', (cluster: () => Sl
       ['stopped', false],
     ]);
     expect(now.shards.map((s: { slurm: { state: string } }) => s.slurm.state)).toEqual(['COMPLETED', 'CANCELLED', 'FAILED']);
-    expect(now.next).toBe(`shards 1, 2 stopped before finishing; submit them and the merge again with: rbmlab slurm submit cluster.json --out ${dir} --resume`);
+    expect(now.next).toBe(`shards 1, 2 stopped before finishing (their logs: ${dir}/slurm/logs/shard-1.log, shard-2.log); submit them and the merge again with: rbmlab slurm submit cluster.json --out ${dir} --resume`);
     const table = slurm('status', dir).stdout;
     expect(table).toMatch(new RegExp(`^study "cluster" in ${dir}: 3 shards, \\d+ of 24 trials done\nshard  trials  state +job +slurm\n0 +8/8  complete +${array}_0 +COMPLETED\n`));
   }, 240_000);

@@ -182,6 +182,11 @@ export function resumeCommand(studyFile: string, dir: string): string {
   return `rbmlab slurm submit ${displayPath(studyFile)} --out ${dir} --resume`;
 }
 
+/** "DIR/slurm/logs/shard-1.log, shard-2.log": where to see why shards stopped (DIR as given). */
+export function shardLogs(dir: string, shards: readonly number[]): string {
+  return shards.map((i, k) => (k === 0 ? path.join(dir, 'slurm', 'logs', `shard-${i}.log`) : `shard-${i}.log`)).join(', ');
+}
+
 /** A path as short as the current directory allows. */
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
@@ -333,7 +338,8 @@ export async function mergeSubmission(dir: string, job?: string): Promise<{ supe
   if (unfinished.length > 0) {
     // the shard tasks have ended when the merge job runs, so "running" is a process killed mid-run
     const list = unfinished.map((s) => `${s.shard} (${s.done} of ${s.assigned} trials, ${s.state === 'running' ? 'not finished' : s.state})`).join(', ');
-    throw new ShardsIncomplete(`not merged: shard${unfinished.length > 1 ? 's' : ''} ${list} ${unfinished.length > 1 ? 'are' : 'is'} not complete; finish with: ${resumeCommand(status.record.studyFile, dir)}`);
+    const logs = shardLogs(dir, unfinished.map((s) => s.shard));
+    throw new ShardsIncomplete(`not merged: shard${unfinished.length > 1 ? 's' : ''} ${list} ${unfinished.length > 1 ? 'are' : 'is'} not complete (${logs}); finish with: ${resumeCommand(status.record.studyFile, dir)}`);
   }
   return mergeStudies(
     status.shards.map((s) => s.dir),

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../backends';
 import type { JobState } from '../../slurm/queue';
 import type { Resources } from '../../slurm/scripts';
-import { activeJob, arraySpec, mergeSubmission, planSubmission, resumeCommand, shardsToRun, ShardsIncomplete, submissionStatus, submit, type SubmissionStatus } from '../../slurm/submission';
+import { activeJob, arraySpec, mergeSubmission, planSubmission, resumeCommand, shardLogs, shardsToRun, ShardsIncomplete, submissionStatus, submit, type SubmissionStatus } from '../../slurm/submission';
 import { BACKEND_FAMILIES, checkBackendFamily } from '../../study/runner';
 import { readStudy } from '../../study/study';
 import { summaryTable } from '../../study/summary';
@@ -122,7 +122,8 @@ export function nextStep(status: SubmissionStatus, dir: string): string {
   const mergeWaits = activeJob(merge);
   if (stopped.length > 0) {
     const which = `shard${stopped.length > 1 ? 's' : ''} ${stopped.join(', ')}`;
-    return `${which} stopped before finishing${mergeWaits ? ` (merge job ${merge.job} will say so and not merge)` : ''}; submit ${stopped.length > 1 ? 'them' : 'it'} and the merge again with: ${resume}`;
+    const why = `${stopped.length > 1 ? 'their logs' : 'its log'}: ${shardLogs(dir, stopped)}`;
+    return `${which} stopped before finishing (${why}${mergeWaits ? `; merge job ${merge.job} will say so and not merge` : ''}); submit ${stopped.length > 1 ? 'them' : 'it'} and the merge again with: ${resume}`;
   }
   const running = status.shards.filter((s) => s.state !== 'complete').map((s) => s.job);
   if (mergeWaits) return running.length > 0 ? `waiting: merge job ${merge.job} starts when ${running.join(', ')} end` : `merging: job ${merge.job} is ${merge.slurm?.state}`;
