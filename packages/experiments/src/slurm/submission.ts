@@ -177,6 +177,11 @@ export function arraySpec(tasks: readonly number[]): string {
   return parts.join(',');
 }
 
+/** sbatch's options for the array of `tasks` and for the merge after the jobs `after` (--dry-run prints them). */
+export function sbatchOptions(tasks: readonly number[], after: readonly string[]): { array: string[]; merge: string[] } {
+  return { array: [`--array=${arraySpec(tasks)}`], merge: after.length > 0 ? [`--dependency=afterany:${after.join(':')}`] : [] };
+}
+
 /** The command that finishes a submission, as status and the merge print it. */
 export function resumeCommand(studyFile: string, dir: string): string {
   return `rbmlab slurm submit ${displayPath(studyFile)} --out ${dir} --resume`;
@@ -299,7 +304,7 @@ export function submit(request: SubmitRequest, plan: SubmitPlan): SubmitOutcome 
   chmodSync(paths.mergeScript, 0o755);
   let array: string | null = null;
   try {
-    if (plan.tasks.length > 0) array = sbatch([`--array=${arraySpec(plan.tasks)}`], paths.shardScript);
+    if (plan.tasks.length > 0) array = sbatch(sbatchOptions(plan.tasks, []).array, paths.shardScript);
   } catch (err) {
     if (fresh) rmSync(created ? paths.dir : paths.slurm, { recursive: true, force: true });
     throw err;
@@ -307,7 +312,7 @@ export function submit(request: SubmitRequest, plan: SubmitPlan): SubmitOutcome 
   const after = [...(array !== null ? [array] : []), ...plan.waiting];
   let merge: string;
   try {
-    merge = sbatch(after.length > 0 ? [`--dependency=afterany:${after.join(':')}`] : [], paths.mergeScript);
+    merge = sbatch(sbatchOptions(plan.tasks, after).merge, paths.mergeScript);
   } catch (err) {
     // shards without their merge would finish into nothing: take them back
     if (array !== null) scancel([array]);

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../backends';
 import type { JobState } from '../../slurm/queue';
 import type { Resources } from '../../slurm/scripts';
-import { activeJob, arraySpec, mergeSubmission, planSubmission, resumeCommand, shardLogs, shardsToRun, ShardsIncomplete, submissionStatus, submit, type SubmissionStatus } from '../../slurm/submission';
+import { activeJob, arraySpec, mergeSubmission, planSubmission, resumeCommand, sbatchOptions, shardLogs, shardsToRun, ShardsIncomplete, submissionStatus, submit, type SubmissionStatus } from '../../slurm/submission';
 import { BACKEND_FAMILIES, checkBackendFamily } from '../../study/runner';
 import { readStudy } from '../../study/study';
 import { summaryTable } from '../../study/summary';
@@ -79,9 +79,9 @@ const submitCommand: Command = {
     const plan = planSubmission(request);
     const { paths } = plan;
     if (args['dry-run'] === true) {
-      const array = plan.tasks.length > 0 ? `sbatch --parsable --array=${arraySpec(plan.tasks)} ${paths.shardScript}\n` : '';
-      const after = [...(plan.tasks.length > 0 ? ['<array job>'] : []), ...plan.waiting];
-      const merge = `sbatch --parsable${after.length > 0 ? ` --dependency=afterany:${after.join(':')}` : ''} ${paths.mergeScript}\n`;
+      const options = sbatchOptions(plan.tasks, [...(plan.tasks.length > 0 ? ['<array job>'] : []), ...plan.waiting]);
+      const array = plan.tasks.length > 0 ? `${['sbatch', '--parsable', ...options.array, paths.shardScript].join(' ')}\n` : '';
+      const merge = `${['sbatch', '--parsable', ...options.merge, paths.mergeScript].join(' ')}\n`;
       io.stdout(plan.nothing !== undefined ? `# nothing to submit: ${plan.nothing}\n` : `${array}${merge}${plan.stale.length > 0 ? `scancel ${plan.stale.join(' ')}\n` : ''}`);
       io.stdout(`\n# ${paths.shardScript}\n${plan.scripts.shard}\n# ${paths.mergeScript}\n${plan.scripts.merge}`);
       return EXIT_OK;
