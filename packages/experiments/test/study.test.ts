@@ -7,7 +7,7 @@
  * The studies use the retrieval family at small sizes, because it is cheap; the families' own
  * science is tested in families-*.test.ts.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT_USAGE } from '../src/cli/errors';
@@ -130,25 +130,6 @@ describe('rbmlab run: one study, the same results.csv every way it is run', () =
     expect(partial.code).toBe(0);
     expect(partial.stderr).toMatch(/8 of 12 trials .* 4 trials are missing/);
     expect(JSON.parse(read(tmp.file('small-partial/manifest.json'))).status).toBe('incomplete');
-  });
-
-  test('examples/slurm-study.sh: array tasks run one shard each, the merge job gives the same results.csv', () => {
-    const script = path.resolve(__dirname, '..', '..', '..', 'examples', 'slurm-study.sh');
-    const out = tmp.file('slurm');
-    for (let i = 0; i < 3; i++) {
-      execFileSync('bash', [script, 'shard', smallFile, out], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: '3' }, stdio: 'pipe' });
-    }
-    execFileSync('bash', [script, 'merge', smallFile, out], { stdio: 'pipe' });
-    expect(read(path.join(out, 'merged', 'results.csv'))).toBe(reference);
-    // submit: an array of 3 shard tasks, then the merge after all of them (a stand-in sbatch records its arguments)
-    const bin = tmp.file('fake-bin');
-    fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'sbatch'), `#!/bin/sh\necho "$@" >> ${tmp.file('sbatch.log')}\necho 4242\n`, { mode: 0o755 });
-    const said = execFileSync('bash', [script, 'submit', smallFile, out, '3'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
-    expect(said).toMatch(/job 4242 and the merge as job 4242/);
-    const calls = read(tmp.file('sbatch.log')).trim().split('\n');
-    expect(calls[0]).toMatch(/^--parsable --array=0-2 .*slurm-study\.sh shard /);
-    expect(calls[1]).toMatch(/^--parsable --dependency=afterok:4242 .*slurm-study\.sh merge /);
   });
 
   test('--resume after a torn write: a half-written row and a trial without its journal line are dropped and run again', async () => {

@@ -20,7 +20,7 @@ export interface Io {
 export type Args = Record<string, unknown>;
 
 export interface Command {
-  /** The word after `rbmlab`. */
+  /** The word after `rbmlab` ("slurm submit" in a group): error lines start "rbmlab <name>:". */
   readonly name: string;
   /** yargs command string with positionals, e.g. "sample <model>". */
   readonly command: string;
@@ -32,4 +32,11 @@ export interface Command {
   builder(y: Argv): Argv;
   /** Runs the command; returns the exit code or throws (CliError for the user's mistakes). */
   run(args: Args, io: Io): Promise<number>;
+}
+
+/** Commands under one word: `rbmlab slurm submit ...`; `rbmlab slurm --help` lists them. */
+export interface CommandGroup {
+  readonly name: string;
+  readonly describe: string;
+  readonly commands: readonly Command[];
 }

@@ -7,6 +7,12 @@ export const DEFAULTS = {
     /** Worker threads for rbmlab run. */
     jobs: 1,
   },
+  slurm: {
+    /** CPUs per shard task (each shard runs --jobs of them). */
+    cpus: 1,
+    /** GPUs per shard task with --backend gpu. */
+    gpus: 1,
+  },
   logz: {
     method: 'exact',
     /** AIS: independent annealing runs, steps of the linear schedule, seed. */

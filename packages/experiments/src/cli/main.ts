@@ -9,21 +9,23 @@
  */
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
-import type { Args, Command, Io } from './command';
+import type { Args, Command, CommandGroup, Io } from './command';
 import { couplingsCommand } from './commands/couplings';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { trainCommand } from './commands/train';
 import { logzCommand } from './commands/logz';
 import { sampleCommand } from './commands/sample';
+import { slurmCommands } from './commands/slurm';
 import { listCommand, mergeCommand, reportCommand, runCommand } from './commands/study';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './errors';
 
 /** The commands, in the order `rbmlab --help` lists them. */
-export const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly (Command | CommandGroup)[] = [
   runCommand,
   reportCommand,
   mergeCommand,
+  slurmCommands,
   listCommand,
   trainCommand,
   evalCommand,
@@ -34,7 +36,32 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 /** Errors raised by core for input the user can fix (a bad model file, a model too large to enumerate). */
-const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError', 'BackendError', 'GpuLimitError']);
+const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError', 'BackendError', 'GpuLimitError', 'SlurmError']);
+
+function isGroup(entry: Command | CommandGroup): entry is CommandGroup {
+  return 'commands' in entry;
+}
+
+const names = (entries: readonly (Command | CommandGroup)[]) => entries.map((c) => c.name.split(' ').at(-1)).join(', ');
+
+/**
+ * What argv names: a command (of a group: "slurm submit"), a group without one of its commands,
+ * or nothing known; `prefix` starts the error lines ("rbmlab slurm submit"). An unknown word
+ * where a command belongs is a CliError naming the choices.
+ */
+function resolveCommand(argv: readonly string[]): { command?: Command; prefix: string } {
+  const word = (i: number) => (argv.length > i && !argv[i].startsWith('-') ? argv[i] : undefined);
+  const first = word(0);
+  if (first === undefined) return { prefix: 'rbmlab' };
+  const entry = COMMANDS.find((c) => c.name === first);
+  if (entry === undefined) throw new CliError(`unknown command ${JSON.stringify(first)} (commands: ${names(COMMANDS)}); see rbmlab --help`);
+  if (!isGroup(entry)) return { command: entry, prefix: `rbmlab ${entry.name}` };
+  const second = word(1);
+  if (second === undefined) return { prefix: `rbmlab ${entry.name}` };
+  const command = entry.commands.find((c) => c.name === `${entry.name} ${second}`);
+  if (command === undefined) throw new CliError(`unknown command ${JSON.stringify(`${entry.name} ${second}`)} (${entry.name} commands: ${names(entry.commands)}); see rbmlab ${entry.name} --help`);
+  return { command, prefix: `rbmlab ${command.name}` };
+}
 
 function packageVersion(): string {
   try {
@@ -53,16 +80,25 @@ function asTyped(name: string, argv: readonly string[]): string {
   return name;
 }
 
+/** What a command's positional argument is, for "missing ..." (the others take a model file). */
+const OPERANDS: Record<string, string> = {
+  run: 'the study file argument (STUDY.json)',
+  report: 'the study directory argument (DIR)',
+  merge: 'the study directories to merge (DIR...)',
+  'slurm submit': 'the study file argument (STUDY.json)',
+  'slurm status': 'the submission directory argument (DIR)',
+  'slurm merge': 'the submission directory argument (DIR)',
+};
+
 /** Rewrites yargs' validation messages in the CLI's terms (flags spelled with their dashes). */
-function usageMessage(message: string, argv: readonly string[]): string {
+function usageMessage(message: string, argv: readonly string[], command: Command | undefined): string {
   const required = /^Missing required arguments?: (.*)$/.exec(message);
   if (required) {
     const flags = required[1].split(', ').map((f) => `--${f}`);
     return `missing required flag${flags.length > 1 ? 's' : ''} ${flags.join(', ')}`;
   }
   if (/^Not enough non-option arguments/.test(message)) {
-    const what: Record<string, string> = { run: 'the study file argument (STUDY.json)', report: 'the study directory argument (DIR)', merge: 'the study directories to merge (DIR...)' };
-    return `missing ${what[argv[0]] ?? 'the model file argument (MODEL.json)'}`;
+    return `missing ${(command && OPERANDS[command.name]) ?? 'the model file argument (MODEL.json)'}`;
   }
   const following = /^Not enough arguments following: (.*)$/.exec(message);
   if (following) return `--${following[1]} needs a value`;
@@ -74,7 +110,15 @@ function usageMessage(message: string, argv: readonly string[]): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
-function buildParser(argv: string[], prefix: string, onCommand: (command: Command, args: Args) => void): Argv {
+function buildParser(argv: string[], resolved: { command?: Command; prefix: string }, onCommand: (command: Command, args: Args) => void): Argv {
+  const { prefix } = resolved;
+  const register = (parser: Argv, command: Command) =>
+    parser.command(
+      command.command,
+      command.describe,
+      (y) => command.builder(y.usage(`${command.usage}\n\n${command.describe}`)),
+      (args) => onCommand(command, args as Args),
+    );
   let parser = yargs(argv)
     .scriptName('rbmlab')
     .locale('en')
@@ -87,35 +131,36 @@ function buildParser(argv: string[], prefix: string, onCommand: (command: Comman
       // error it caught from our code, which passes through unchanged
       if (err && err.name !== 'YError') throw err;
       const text = message ?? err?.message ?? 'invalid arguments';
-      throw new CliError(`${usageMessage(oneLine(text), argv)}; see ${prefix} --help`);
+      throw new CliError(`${usageMessage(oneLine(text), argv, resolved.command)}; see ${prefix} --help`);
     })
-    .demandCommand(1, `no command given (commands: ${COMMANDS.map((c) => c.name).join(', ')})`)
+    .demandCommand(1, `no command given (commands: ${names(COMMANDS)})`)
     .help()
     .alias('help', 'h')
     .version(packageVersion())
     .wrap(100);
-  for (const command of COMMANDS) {
-    parser = parser.command(
-      command.command,
-      command.describe,
-      (y) => command.builder(y.usage(`${command.usage}\n\n${command.describe}`)),
-      (args) => onCommand(command, args as Args),
-    );
+  for (const entry of COMMANDS) {
+    if (!isGroup(entry)) {
+      parser = register(parser, entry);
+      continue;
+    }
+    parser = parser.command(entry.name, entry.describe, (y) => {
+      let group = y.usage(`rbmlab ${entry.name} <command> [options]\n\n${entry.describe}`);
+      for (const command of entry.commands) group = register(group, command);
+      return group.demandCommand(1, `no ${entry.name} command given (${entry.name} commands: ${names(entry.commands)})`);
+    });
   }
   return parser;
 }
 
 /** Runs the CLI on the arguments after `rbmlab`, writing to `io`; resolves to the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const named = COMMANDS.find((c) => c.name === argv[0]);
-  const prefix = named ? `rbmlab ${named.name}` : 'rbmlab';
+  let prefix = 'rbmlab';
   let selected: { command: Command; args: Args } | undefined;
   try {
-    if (!named && argv.length > 0 && !argv[0].startsWith('-')) {
-      throw new CliError(`unknown command ${JSON.stringify(argv[0])} (commands: ${COMMANDS.map((c) => c.name).join(', ')}); see rbmlab --help`);
-    }
+    const resolved = resolveCommand(argv);
+    prefix = resolved.prefix;
     const output = await new Promise<string>((resolve, reject) => {
-      buildParser(argv, prefix, (command, args) => {
+      buildParser(argv, resolved, (command, args) => {
         selected = { command, args };
       }).parse(argv, {}, (err, _args, text) => (err ? reject(err) : resolve(text)));
     });

@@ -91,6 +91,16 @@ export class TrialError extends Error {
   override readonly name = 'TrialError';
 }
 
+/** The families whose trials run on a backend's kernels, the only ones --backend gpu can run. */
+export const BACKEND_FAMILIES = EXPERIMENTS.filter((e) => e.usesBackend).map((e) => e.name);
+
+/** Refuses --backend gpu for a family that runs its own loops (a manifest would record a gpu that did nothing). */
+export function checkBackendFamily(study: Study, choice: BackendChoice): void {
+  if (choice === 'gpu' && study.experiment.usesBackend !== true) {
+    throw new StudyError(`--backend gpu: the ${study.experiment.name} family runs its own loops, not backend kernels (families on a backend: ${BACKEND_FAMILIES.join(', ')}); run it with --backend cpu`);
+  }
+}
+
 /** The tasks of a study, or of shard `shard`, in canonical order. */
 export function studyTasks(study: Study, shard?: Shard): Task[] {
   const tasks: Task[] = [];
@@ -136,9 +146,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const layout = resultsLayout(study);
   const shard = options.shard ?? null;
   const choice = options.backend ?? 'cpu';
-  if (choice === 'gpu' && study.experiment.usesBackend !== true) {
-    throw new StudyError(`--backend gpu: the ${study.experiment.name} family runs its own loops, not backend kernels (families on a backend: ${EXPERIMENTS.filter((e) => e.usesBackend).map((e) => e.name).join(', ')}); run it with --backend cpu`);
-  }
+  checkBackendFamily(study, choice);
   // created before anything is written: a backend that cannot be had is refused at once
   const selected = selectBackend(choice);
   const backend = selected.backend;

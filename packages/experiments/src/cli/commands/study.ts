@@ -38,7 +38,8 @@ function parseShard(value: unknown): Shard | undefined {
   return { index, count };
 }
 
-function positional(name: string, value: unknown, what: string): string {
+/** A positional argument or path flag that must be given, non-empty. */
+export function positional(name: string, value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new CliError(`missing the ${what} argument (${name})`);
   return value;
 }
