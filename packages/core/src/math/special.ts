@@ -10,12 +10,12 @@
  * Conventions: Phi is the standard normal CDF, Q = 1 - Phi its survival function,
  * phi(z) = exp(-z^2/2) / sqrt(2 pi) its density.
  */
-import stdlibErfcx from '@stdlib/math-base-special-erfcx';
-import stdlibGammaln from '@stdlib/math-base-special-gammaln';
+import { ERFCX_CHEBYSHEV, ERFCX_EDGES, EULER_GAMMA, ZETA_MINUS_ONE } from './special-tables';
 
 const LN2 = Math.LN2;
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
 const LOG_2PI = Math.log(2 * Math.PI);
+const LOG_PI = Math.log(Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -49,21 +49,60 @@ function expScaledSquare(x: number, c: number): number {
 // ---------------------------------------------------------------------------------------------
 // Error functions
 
+/** 1/sqrt(pi). */
+const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
+/** Below this erfcx comes from its Chebyshev series (special-tables.ts), from here on asymptotically. */
+const ERFCX_ASYMPTOTIC = 12;
+
+/**
+ * erfcx(x) = exp(x^2) erfc(x) for x >= 0 (NaN for NaN).
+ * - x < 12: the Chebyshev series of erfcx on its interval of ERFCX_EDGES (coefficients from mpmath,
+ *   scripts/gen-special-tables.py), summed by Clenshaw's recurrence b_k = c_k + 2t b_{k+1} - b_{k+2}.
+ *   The coefficients' absolute sum is at most 2.4 times the function on each interval, which bounds
+ *   the rounding of the sum to a few ulp.
+ * - x >= 12: the asymptotic series erfcx(x) = 1/(x sqrt pi) sum_k (-1)^k (2k-1)!! / (2x^2)^k, 13 terms.
+ *   It alternates and its terms fall while k < x^2, so the error is below the first omitted term,
+ *   25!! / 288^13 = 8e-20 at x = 12. For x > 1e8 only the first term is left (the second is 5e-17).
+ * Measured against mpmath (test/fixtures/special.json, 1,250 points of [0, 1e4]): see special.test.ts.
+ */
+function erfcxNonNegative(x: number): number {
+  if (x < ERFCX_ASYMPTOTIC) {
+    let i = 1;
+    while (x >= ERFCX_EDGES[i]) i++;
+    const a = ERFCX_EDGES[i - 1];
+    const b = ERFCX_EDGES[i];
+    const c = ERFCX_CHEBYSHEV[i - 1];
+    const t = (2 * x - a - b) / (b - a);
+    let b1 = 0;
+    let b2 = 0;
+    for (let k = c.length - 1; k >= 1; k--) {
+      const b0 = c[k] + 2 * t * b1 - b2;
+      b2 = b1;
+      b1 = b0;
+    }
+    return c[0] + t * b1 - b2;
+  }
+  if (x > 1e8) return INV_SQRT_PI / x; // also x = Infinity: 0
+  // sum_{k=0}^{12} (-1)^k (2k-1)!! r^k with r = 1/(2x^2), by Horner from k = 12: term ratio -(2k-1) r.
+  const r = 0.5 / (x * x);
+  let s = 1;
+  for (let k = 12; k >= 1; k--) s = 1 - (2 * k - 1) * r * s;
+  return (INV_SQRT_PI / x) * s;
+}
+
 /**
  * Scaled complementary error function erfcx(x) = exp(x^2) erfc(x).
  *
- * x >= 0: stdlib (the Faddeeva-package algorithm: Chebyshev fits on [0, 50], a continued fraction
- * beyond), relative error < 8e-16 against mpmath over [0, 1e4].
- * x < 0: erfcx(x) = 2 exp(x^2) - erfcx(-x). stdlib evaluates the same identity but with exp of the
- * rounded x*x, which loses up to 5.7e-14 (measured at x = -25.76); here exp(x^2) comes from the
- * exact double-double square: max error 8.9e-16 on 29,000 points of [-26, 1e4] (stdlib alone:
- * 5.7e-14). Overflows to +Infinity for x < -26.64 (the true value exceeds the float64 range).
+ * x >= 0: erfcxNonNegative (Chebyshev series, then the asymptotic series).
+ * x < 0: erfcx(x) = 2 exp(x^2) - erfcx(-x), with exp(x^2) from the exact double-double square
+ * (exp of the rounded x*x would lose up to 5.7e-14 at x = -25.76). Overflows to +Infinity for
+ * x < -26.64 (the true value exceeds the float64 range).
  */
 export function erfcx(x: number): number {
-  if (x >= 0) return stdlibErfcx(x);
+  if (x >= 0) return erfcxNonNegative(x);
   if (x < 0) {
     if (x < -26.7) return Infinity;
-    return 2 * expScaledSquare(x, 1) - stdlibErfcx(-x);
+    return 2 * expScaledSquare(x, 1) - erfcxNonNegative(-x);
   }
   return NaN;
 }
@@ -102,12 +141,12 @@ function erfSmall(x: number): number {
 export function logErfcx(x: number): number {
   if (x >= 0.5) {
     if (x > 1e8) return -Math.log(x) - LOG_SQRT_PI;
-    return Math.log(stdlibErfcx(x));
+    return Math.log(erfcxNonNegative(x));
   }
   if (x > -0.5) return x * x + Math.log1p(-erfSmall(x));
   if (x <= -0.5) {
     const ax = -x;
-    const erfcAbs = stdlibErfcx(ax) * expScaledSquare(ax, -1);
+    const erfcAbs = erfcxNonNegative(ax) * expScaledSquare(ax, -1);
     return ax * ax + LN2 + Math.log1p(-0.5 * erfcAbs);
   }
   return NaN;
@@ -119,8 +158,8 @@ export function logErfcx(x: number): number {
  * [1, 2] and has no cancellation either.
  */
 export function erfc(x: number): number {
-  if (x >= 0) return stdlibErfcx(x) * expScaledSquare(x, -1);
-  if (x < 0) return 2 - stdlibErfcx(-x) * expScaledSquare(x, -1);
+  if (x >= 0) return erfcxNonNegative(x) * expScaledSquare(x, -1);
+  if (x < 0) return 2 - erfcxNonNegative(-x) * expScaledSquare(x, -1);
   return NaN;
 }
 
@@ -130,7 +169,7 @@ export function erfc(x: number): number {
  * z^2 * 2^-53 into the result), and erfcx is insensitive to the rounding of its argument.
  */
 function upperTail(z: number): number {
-  return 0.5 * stdlibErfcx(z * SQRT1_2) * expScaledSquare(z, -0.5);
+  return 0.5 * erfcxNonNegative(z * SQRT1_2) * expScaledSquare(z, -0.5);
 }
 
 /** Standard normal CDF Phi(z), relative accuracy ~1e-15 down to z = -37.5 (below: subnormal/0). */
@@ -253,11 +292,6 @@ export function log1pmx(t: number): number {
   return -(t * t) / (2 + t) + 2 * u * u2 * s;
 }
 
-/** log |Gamma(x)| (stdlib gammaln): relative error < 1.2e-15 where |lgamma| > 0.1, absolute < 5e-15 near the zeros at 1 and 2. */
-export function lgamma(x: number): number {
-  return stdlibGammaln(x);
-}
-
 /**
  * Stirling remainder stirlerr(a) = lgamma(a) - [(a - 1/2) log a - a + log(2 pi)/2] for a >= 15, by
  * its asymptotic series 1/(12a) - 1/(360a^3) + 1/(1260a^5) - ...; the first omitted term is below
@@ -275,6 +309,78 @@ function stirlerr(a: number): number {
             (1 / 1260 -
               r2 * (1 / 1680 - r2 * (1 / 1188 - r2 * (691 / 360360 - r2 * (1 / 156)))))))
   );
+}
+
+/**
+ * log Gamma(1 + z) for |z| <= 1/2 by its Taylor series
+ *   log Gamma(1 + z) = -gamma z + sum_{k>=2} (-1)^k zeta(k) z^k / k,
+ * with zeta(k) = 1 + (zeta(k) - 1) and the ones summed in closed form,
+ * sum_{k>=2} (-1)^k z^k / k = z - log(1 + z) = -log1pmx(z):
+ *   log Gamma(1 + z) = -log1pmx(z) - gamma z + sum_{k=2}^{31} (-1)^k (zeta(k) - 1) z^k / k.
+ * zeta(k) - 1 ~ 2^-k, so the terms fall like 4^-k. Near z = 0 the value is -gamma z to first order:
+ * relative accuracy is kept as log Gamma(1 + z) -> 0 (no 1 + z is ever rounded).
+ */
+function logGamma1p(z: number): number {
+  let s = 0;
+  for (let k = ZETA_MINUS_ONE.length + 1; k >= 2; k--) s = ((k & 1 ? -1 : 1) * ZETA_MINUS_ONE[k - 2]) / k + z * s;
+  return -log1pmx(z) - EULER_GAMMA * z + z * z * s;
+}
+
+/** log((n - 1)!) for n = 1..23, from the exact factorials ((n - 1)! < 2^53 up to n = 19, and 20!..22! are exact doubles too). */
+const LOG_FACTORIAL_TABLE: readonly number[] = (() => {
+  const out = [0];
+  let f = 1;
+  for (let n = 1; n <= 22; n++) {
+    f *= n;
+    out.push(Math.log(f));
+  }
+  return out;
+})();
+
+/**
+ * log |Gamma(x)| for every float64 x (+Infinity at the poles 0, -1, -2, ... and at +-Infinity).
+ * - x = 1..23 integer: log((x - 1)!) from the exact factorial (lgamma(1) = lgamma(2) = 0 exactly).
+ * - 0 < x < 1/2: log Gamma(1 + x) - log x (Gamma(x) = Gamma(1 + x)/x; 1 + x is never formed).
+ * - 1/2 <= x < 3/2: logGamma1p(x - 1); x - 1 is exact there (Sterbenz).
+ * - 3/2 <= x < 5/2: log1p(z) + logGamma1p(z), z = x - 2 exact (Gamma(2 + z) = (1 + z) Gamma(1 + z)).
+ *   Near the zeros at x = 1 and 2 the result keeps relative accuracy.
+ * - 5/2 <= x < 15: down to y in [3/2, 5/2) by Gamma(x) = (x-1)(x-2)...(y) Gamma(y) (each y - 1 exact).
+ * - x >= 15: Stirling, x (log x - 1) - (log x)/2 + log(2 pi)/2 + stirlerr(x).
+ * - x < 0: reflection, |Gamma(x)| = pi / (|sin(pi x)| Gamma(1 - x)), with sin(pi x) from the exact
+ *   fractional part of x; near the zeros of log|Gamma| between the poles only absolute accuracy
+ *   (~1e-15 times the terms) is possible.
+ * Measured against mpmath (test/fixtures/special.json): see special.test.ts.
+ */
+export function lgamma(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity || x === -Infinity) return Infinity;
+  if (x <= 0) {
+    const fraction = x - Math.floor(x);
+    if (fraction === 0) return Infinity;
+    const s = fraction <= 0.5 ? fraction : 1 - fraction;
+    return LOG_PI - Math.log(Math.sin(Math.PI * s)) - lgamma(1 - x);
+  }
+  if (x < 0.5) return logGamma1p(x) - Math.log(x);
+  if (x <= 23 && x === Math.floor(x)) return LOG_FACTORIAL_TABLE[x - 1];
+  if (x < 1.5) return logGamma1p(x - 1);
+  if (x < 2.5) {
+    const z = x - 2;
+    return Math.log1p(z) + logGamma1p(z);
+  }
+  if (x < STIRLING_MIN) {
+    let y = x;
+    let product = 1;
+    while (y >= 2.5) {
+      y -= 1;
+      product *= y;
+    }
+    const z = y - 2;
+    return Math.log(product) + Math.log1p(z) + logGamma1p(z);
+  }
+  // x (log x - 1) rather than (x - 1/2) log x - x: the product cannot overflow before the result
+  // does (at x = 2.56e305).
+  const logX = Math.log(x);
+  return x * (logX - 1) - 0.5 * logX + 0.5 * LOG_2PI + stirlerr(x);
 }
 
 /**
@@ -303,7 +409,7 @@ export function logPoissonPmf(k: number, mean: number): number {
   if (mean === Infinity) return -Infinity;
   if (k === 0) return 0 - mean; // +0 rather than -0 at mean = 0
   if (mean === 0) return -Infinity;
-  if (k < STIRLING_MIN) return k * Math.log(mean) - mean - stdlibGammaln(k + 1);
+  if (k < STIRLING_MIN) return k * Math.log(mean) - mean - lgamma(k + 1);
   return scaledLog1pmx(k, mean) - 0.5 * (LOG_2PI + Math.log(k)) - stirlerr(k);
 }
 
@@ -359,10 +465,10 @@ export function truncatedNormalMeanStd(a: number): number {
     if (a === Infinity) return Infinity;
     return a + truncatedNormalLowerMinusA(a);
   }
-  if (a >= 0) return SQRT_2_OVER_PI / stdlibErfcx(a * SQRT1_2);
+  if (a >= 0) return SQRT_2_OVER_PI / erfcxNonNegative(a * SQRT1_2);
   if (a < 0) {
     const e = expScaledSquare(a, -0.5);
-    return (INV_SQRT_2PI * e) / (1 - 0.5 * stdlibErfcx(-a * SQRT1_2) * e);
+    return (INV_SQRT_2PI * e) / (1 - 0.5 * erfcxNonNegative(-a * SQRT1_2) * e);
   }
   return NaN;
 }
@@ -425,7 +531,7 @@ const FPMIN = 1e-300;
  * whose error is a few ulp of the result instead of a few ulp of a log x (1e-12 at a = 2500).
  */
 function logGammaPrefactor(a: number, x: number): number {
-  if (a < STIRLING_MIN) return a * Math.log(x) - x - stdlibGammaln(a);
+  if (a < STIRLING_MIN) return a * Math.log(x) - x - lgamma(a);
   return scaledLog1pmx(a, x) + 0.5 * Math.log(a / (2 * Math.PI)) - stirlerr(a);
 }
 
