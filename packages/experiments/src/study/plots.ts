@@ -5,15 +5,49 @@
  * Vega-Lite spec compiled and rendered to SVG by Vega (headless, no browser), and rasterised to
  * PNG by resvg; the spec is written beside them (<metric>.vl.json) so a reader can restyle it.
  *
- * A numeric x axis spanning a factor of 50 or more is drawn on a log scale (loads, sample
- * ratios and temperatures are usually swept geometrically), and so is a y axis of positive means
- * spanning a factor of 1000 or more (KL divergences, couplings of several orders).
+ * A numeric x axis is drawn on a log scale when its values form a geometric grid (three or more,
+ * each ratio within 5% of the first) or span a factor of 50 or more (loads, sample ratios and
+ * temperatures are usually swept geometrically), and so is a y axis of positive means spanning a
+ * factor of 1000 or more (KL divergences, couplings of several orders). A study file's
+ * `"plot": {"x": "log" | "linear", "y": "log" | "linear"}` overrides either choice.
+ *
+ * Legends and panels list a grid key's values in numeric order when they are all numbers (N=50
+ * before N=100, whatever order the grid gives), in the grid's own order otherwise. Error bars
+ * have caps of a fixed width, which on a categorical x axis would otherwise span the whole band.
  */
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '@rbmlab/core';
 import type { ResultsLayout } from './results';
 import type { SummaryRow } from './summary';
+import type { ParamValue } from './experiment';
 import type { Study } from './study';
+
+/** Width of an error bar's caps in pixels. */
+const CAP_WIDTH = 10;
+
+/**
+ * The values of grid key `key` in display order: ascending when every value is a number, the
+ * grid's order otherwise. For keys that are not in the grid (none today), the order of first
+ * appearance in the study's points.
+ */
+function displayOrder(study: Study, key: string): ParamValue[] {
+  const values = study.file.grid[key] ? [...study.file.grid[key]] : [...new Set(study.points.map((p) => p.values[key]))];
+  if (values.every((v) => typeof v === 'number')) (values as number[]).sort((a, b) => a - b);
+  return values;
+}
+
+/**
+ * True when the positive numbers `xs` (distinct values) form a geometric grid: at least three
+ * values whose successive ratios are each within 5% of the first ratio, which is at least 1.5.
+ */
+export function isGeometricGrid(xs: readonly number[]): boolean {
+  const values = [...new Set(xs)].sort((a, b) => a - b);
+  if (values.length < 3 || !(values[0] > 0)) return false;
+  const ratio = values[1] / values[0];
+  if (ratio < 1.5) return false;
+  for (let i = 2; i < values.length; i++) if (Math.abs(values[i] / values[i - 1] / ratio - 1) > 0.05) return false;
+  return true;
+}
 
 /** Files written for one metric, relative to the study directory. */
 export function plotFiles(metric: string): { svg: string; png: string; spec: string } {
@@ -54,7 +88,9 @@ export function plotSpec(study: Study, layout: ResultsLayout, summary: readonly 
   }
   const numericX = data.every((d) => typeof d.x === 'number');
   const xs = data.map((d) => d.x as number);
-  const logX = numericX && xs.length > 0 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 50;
+  const positiveX = numericX && xs.length > 0 && Math.min(...xs) > 0;
+  const requested = study.file.plot ?? {};
+  const logX = positiveX && (requested.x !== undefined ? requested.x === 'log' : isGeometricGrid(xs) || Math.max(...xs) / Math.min(...xs) >= 50);
   const x = {
     field: 'x',
     type: numericX ? 'quantitative' : 'ordinal',
@@ -62,12 +98,14 @@ export function plotSpec(study: Study, layout: ResultsLayout, summary: readonly 
     ...(numericX ? { scale: logX ? { type: 'log' } : { zero: false } } : { sort: null }),
   };
   const means = data.map((d) => d.mean);
-  const logY = means.length > 0 && Math.min(...means) > 0 && Math.max(...means) / Math.min(...means) >= 1000;
+  const positiveY = means.length > 0 && Math.min(...means) > 0;
+  const logY = positiveY && (requested.y !== undefined ? requested.y === 'log' : Math.max(...means) / Math.min(...means) >= 1000);
   // on a log axis a bar reaching zero or below is drawn down to the point only
   if (logY) for (const d of data) if (d.lo <= 0) d.lo = d.mean;
   const yTitle = `${metric} (mean ± sem)`;
   const yScale = logY ? { type: 'log' } : { zero: false };
-  const color = groupKey ? { color: { field: 'group', type: 'nominal', title: groupKey, sort: null } } : {};
+  const groupOrder = groupKey ? displayOrder(study, groupKey).map(String) : [];
+  const color = groupKey ? { color: { field: 'group', type: 'nominal', title: groupKey, sort: groupOrder } } : {};
   const layers = {
     width: 360,
     height: 240,
@@ -76,7 +114,7 @@ export function plotSpec(study: Study, layout: ResultsLayout, summary: readonly 
         mark: { type: 'line', point: true },
         encoding: { x, y: { field: 'mean', type: 'quantitative', title: yTitle, scale: yScale }, ...color },
       },
-      { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' }, ...color } },
+      { mark: { type: 'errorbar', ticks: { size: CAP_WIDTH } }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' }, ...color } },
     ],
   };
   const head = {
@@ -85,7 +123,12 @@ export function plotSpec(study: Study, layout: ResultsLayout, summary: readonly 
     background: 'white',
     data: { values: data },
   };
-  return panelKeys.length ? { ...head, facet: { field: 'panel', type: 'nominal', title: panelKeys.join(', ') }, columns: 3, spec: layers } : { ...head, ...layers };
+  if (panelKeys.length === 0) return { ...head, ...layers };
+  // panels in the order of their keys' display orders, the first key varying slowest
+  let panels: string[][] = [[]];
+  for (const key of panelKeys) panels = panels.flatMap((prefix) => displayOrder(study, key).map((v) => [...prefix, `${key}=${v}`]));
+  const panelOrder = panels.map((parts) => parts.join(', '));
+  return { ...head, facet: { field: 'panel', type: 'nominal', title: panelKeys.join(', '), sort: panelOrder }, columns: 3, spec: layers };
 }
 
 /** Renders a Vega-Lite spec to SVG text. */

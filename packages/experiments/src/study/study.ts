@@ -17,6 +17,14 @@ export interface StudyFile {
   readonly trials: number;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly grid: Readonly<Record<string, readonly ParamValue[]>>;
+  /** Axis scales of the study's plots, where the automatic choice (plots.ts) is not wanted. */
+  readonly plot?: PlotOptions;
+}
+
+/** `"plot": {"x": "log", "y": "linear"}` in a study file: the scale of each axis of its plots. */
+export interface PlotOptions {
+  readonly x?: 'log' | 'linear';
+  readonly y?: 'log' | 'linear';
 }
 
 /** One grid point: its index in grid order, its grid values and its resolved parameters. */
@@ -39,7 +47,18 @@ export class StudyError extends Error {
   override readonly name = 'StudyError';
 }
 
-const TOP_LEVEL = ['name', 'experiment', 'seed', 'trials', 'params', 'grid'] as const;
+const TOP_LEVEL = ['name', 'experiment', 'seed', 'trials', 'params', 'grid', 'plot'] as const;
+
+/** The `plot` field of a study file, validated. */
+function parsePlotOptions(value: unknown): PlotOptions | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new StudyError('plot: expected an object such as {"x": "log"}');
+  for (const [axis, scale] of Object.entries(value)) {
+    if (axis !== 'x' && axis !== 'y') throw new StudyError(`plot.${axis}: unknown axis (a plot has x and y)`);
+    if (scale !== 'log' && scale !== 'linear') throw new StudyError(`plot.${axis}: expected "log" or "linear", got ${JSON.stringify(scale)}`);
+  }
+  return value as PlotOptions;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -76,7 +95,16 @@ export function parseStudy(json: unknown): Study {
       seen.add(text);
     }
   }
-  const file: StudyFile = { name, experiment: experimentName, seed, trials, params: params as Record<string, ParamValue>, grid: grid as Record<string, ParamValue[]> };
+  const plot = parsePlotOptions(json.plot);
+  const file: StudyFile = {
+    name,
+    experiment: experimentName,
+    seed,
+    trials,
+    params: params as Record<string, ParamValue>,
+    grid: grid as Record<string, ParamValue[]>,
+    ...(plot ? { plot } : {}),
+  };
   const points: GridPoint[] = [];
   for (const values of cartesian(gridKeys, file.grid)) {
     let resolved: Params;
