@@ -15,6 +15,7 @@ import {
   rbmToJSON,
   saveRbm,
 } from '../src/io/model-file';
+import { loadModelFile } from '../src/io/load';
 import { RBM } from '../src/models/rbm';
 import { cumulantUnit } from '../src/units/custom';
 import { createLayer, HIDDEN_UNIT_TYPES, registerUnitType, VISIBLE_UNIT_TYPES } from '../src/units/registry';
@@ -248,7 +249,7 @@ describe('bad input: one line naming the file and the field', () => {
     [
       'unknown top-level field',
       (j) => ({ ...j, comment: 'x' }),
-      'model.json: unknown field comment (a model file has format, visible, hidden, weights)',
+      'model.json: unknown field comment (a model file has format, visible, hidden, weights, visibleNames)',
     ],
     ['visible missing', (j) => ({ ...j, visible: undefined }), 'model.json: visible is missing (an object with type, size and parameters)'],
     ['hidden not an object', (j) => ({ ...j, hidden: [] }), 'model.json: hidden must be an object with type, size and parameters, got an array'],
@@ -436,5 +437,30 @@ describe('what cannot be saved', () => {
     const file = path.join(dir, 'missing-dir', 'model.json');
     expect(() => saveRbm(file, rbm)).toThrow(`${file}: cannot write file (ENOENT)`);
     expect(fs.existsSync(path.join(dir, 'missing-dir'))).toBe(false);
+  });
+});
+
+describe('visible unit names (the data columns a model was trained on)', () => {
+  const rbm = () => new RBM(createLayer('bernoulli', 3, undefined, 'visible'), createLayer('bernoulli', 2), new Float64Array(6));
+  test('written when given, read back by loadModelFile, absent otherwise', () => {
+    const file = path.join(os.tmpdir(), `rbmlab-names-${process.pid}.json`);
+    try {
+      saveRbm(file, rbm(), { visibleNames: ['a', 'b,c', 'd'] });
+      const loaded = loadModelFile(file);
+      expect(loaded.kind === 'rbm' && loaded.visibleNames).toEqual(['a', 'b,c', 'd']);
+      expect(rbmToJSON(loadRbm(file)).visibleNames).toBeUndefined();
+      saveRbm(file, rbm());
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).visibleNames).toBeUndefined();
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+  test('refused unless N distinct non-empty strings', () => {
+    const json = rbmToJSON(rbm()) as unknown as Record<string, unknown>;
+    expect(() => rbmFromJSON({ ...json, visibleNames: ['a', 'b'] }, 'm.json')).toThrow(new ModelFileError('m.json', 'visibleNames must be an array of 3 names (one per visible unit), got 2'));
+    expect(() => rbmFromJSON({ ...json, visibleNames: ['a', 'b', 'a'] }, 'm.json')).toThrow(/m\.json: visibleNames\[2\]: the name "a" appears twice/);
+    expect(() => rbmFromJSON({ ...json, visibleNames: ['a', '', 'c'] }, 'm.json')).toThrow(/visibleNames\[1\] must be a non-empty string/);
+    expect(() => saveRbm('never-written.json', rbm(), { visibleNames: ['x'] })).toThrow(ModelFileError);
+    expect(fs.existsSync('never-written.json')).toBe(false);
   });
 });

@@ -15,20 +15,25 @@ export function stateHeader(width: number, prefix = 'v'): string[] {
 }
 
 /**
- * The CSV text of `rows` x `width` row-major states, with the header v0,...; `leading` adds
- * columns before the states (a name and one value per row).
+ * The CSV text of `rows` x `width` row-major states, with the header v0,... or `names` (the
+ * columns of the data a model was trained on); `leading` adds a column before the states (a name
+ * and one value per row).
  */
 export function statesToCsv(
   states: ArrayLike<number>,
   rows: number,
   width: number,
   leading?: { name: string; values: readonly string[] },
+  names?: readonly string[],
 ): string {
   if (states.length !== rows * width) {
     throw new RangeError(`statesToCsv: ${states.length} values do not fill ${rows} rows x ${width} columns`);
   }
-  const header = stateHeader(width);
-  const lines: string[] = [(leading ? [leading.name, ...header] : header).join(',')];
+  const header = names ?? stateHeader(width);
+  if (header.length !== width) throw new RangeError(`statesToCsv: ${header.length} column names for ${width} columns`);
+  // names from a data file's header may hold commas or quotes: quoted as RFC 4180 has it
+  const quote = (name: string) => (/[",\r\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name);
+  const lines: string[] = [(leading ? [leading.name, ...header] : header).map(quote).join(',')];
   for (let r = 0; r < rows; r++) {
     const cells: string[] = leading ? [leading.values[r]] : [];
     for (let c = 0; c < width; c++) cells.push(formatCsvNumber(states[r * width + c]));

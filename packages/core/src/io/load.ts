@@ -7,13 +7,13 @@
 import type { RBM } from '../models/rbm';
 import type { DenseAssociativeMemory } from '../models/dense/model';
 import type { HigherOrderBoltzmannMachine } from '../models/hobm/model';
-import { MODEL_FORMAT, ModelFileError, rbmFromJSON } from './model-file';
+import { MODEL_FORMAT, ModelFileError, rbmFromJSON, visibleNamesFromJSON } from './model-file';
 import { DENSE_FORMAT, denseFromJSON } from './dense-file';
 import { HOBM_FORMAT, hobmFromJSON } from './hobm-file';
 import { describe, isPlainObject, readJsonFile } from './json-text';
 
 export type LoadedModel =
-  | { readonly kind: 'rbm'; readonly format: typeof MODEL_FORMAT; readonly model: RBM }
+  | { readonly kind: 'rbm'; readonly format: typeof MODEL_FORMAT; readonly model: RBM; readonly visibleNames?: readonly string[] }
   | { readonly kind: 'dense'; readonly format: typeof DENSE_FORMAT; readonly model: DenseAssociativeMemory }
   | { readonly kind: 'hobm'; readonly format: typeof HOBM_FORMAT; readonly model: HigherOrderBoltzmannMachine };
 
@@ -35,7 +35,11 @@ export function modelFromJSON(json: unknown, source = 'model'): LoadedModel {
   const f = family(format);
   if (f === family(DENSE_FORMAT)) return { kind: 'dense', format: DENSE_FORMAT, model: denseFromJSON(json, source) };
   if (f === family(HOBM_FORMAT)) return { kind: 'hobm', format: HOBM_FORMAT, model: hobmFromJSON(json, source) };
-  if (f === family(MODEL_FORMAT)) return { kind: 'rbm', format: MODEL_FORMAT, model: rbmFromJSON(json, source) };
+  if (f === family(MODEL_FORMAT)) {
+    const model = rbmFromJSON(json, source);
+    const visibleNames = visibleNamesFromJSON(json);
+    return { kind: 'rbm', format: MODEL_FORMAT, model, ...(visibleNames ? { visibleNames } : {}) };
+  }
   throw new ModelFileError(source, `unsupported format ${JSON.stringify(format)} (this rbmlab reads ${formats})`, 'format');
 }
 

@@ -6,6 +6,7 @@
  *       "visible": { "type": "bernoulli", "size": N, "bias": [N numbers] },
  *       "hidden":  { "type": "relu", "size": M, "bias": [M numbers], "gamma": [M numbers] },
  *       "weights": [N rows of M numbers]        (row i = visible unit i, as in MODELS.md §1)
+ *       "visibleNames": [N strings]             (optional: the data's column names)
  *     }
  *
  * A layer's fields besides "type" and "size" are its unit type's parameters, under the names of
@@ -44,11 +45,18 @@ export interface RbmJSON {
   hidden: LayerJSON;
   /** N rows of M numbers. */
   weights: number[][];
+  /** Names of the visible units (the columns of the data the model was trained on), if known. */
+  visibleNames?: string[];
+}
+
+/** What a model file may hold besides the model: the names of its visible units. */
+export interface RbmFileExtras {
+  readonly visibleNames?: readonly string[];
 }
 
 type Role = 'visible' | 'hidden';
 
-const TOP_LEVEL_FIELDS = ['format', 'visible', 'hidden', 'weights'];
+const TOP_LEVEL_FIELDS = ['format', 'visible', 'hidden', 'weights', 'visibleNames'];
 const LAYER_FIELDS = ['type', 'size'];
 /** Parameters that must be > 0 (precisions); every other parameter is any finite number. */
 const POSITIVE_PARAMS = new Set(['gamma', 'gammaPlus', 'gammaMinus']);
@@ -215,7 +223,30 @@ export function rbmFromJSON(json: unknown, source: string = DEFAULT_SOURCE): RBM
   const visible = r.layer(json, 'visible');
   const hidden = r.layer(json, 'hidden');
   const weights = r.weights(json, visible.size, hidden.size);
+  checkVisibleNames(json.visibleNames, visible.size, source);
   return new RBM(r.build(visible), r.build(hidden), weights);
+}
+
+/** Refuses a visibleNames field that is not N distinct non-empty strings. */
+function checkVisibleNames(names: unknown, size: number, source: string): void {
+  if (names === undefined) return;
+  const field = 'visibleNames';
+  if (!Array.isArray(names) || names.length !== size) {
+    const got = Array.isArray(names) ? `${names.length}` : describe(names);
+    throw new ModelFileError(source, `${field} must be an array of ${size} names (one per visible unit), got ${got}`, field);
+  }
+  const seen = new Set<string>();
+  names.forEach((name, k) => {
+    if (typeof name !== 'string' || name === '') throw new ModelFileError(source, `${field}[${k}] must be a non-empty string, got ${describe(name)}`, `${field}[${k}]`);
+    if (seen.has(name)) throw new ModelFileError(source, `${field}[${k}]: the name ${JSON.stringify(name)} appears twice`, `${field}[${k}]`);
+    seen.add(name);
+  });
+}
+
+/** The visible unit names of a valid model file's content (see rbmFromJSON), or undefined. */
+export function visibleNamesFromJSON(json: unknown): string[] | undefined {
+  const names = isPlainObject(json) ? json.visibleNames : undefined;
+  return Array.isArray(names) ? (names as string[]) : undefined;
 }
 
 /** Reads and validates a model file. Throws ModelFileError naming the file and the field. */
@@ -288,7 +319,7 @@ function checkFinite(values: ArrayLike<number>, field: string, source: string): 
   }
 }
 
-function toJSON(rbm: RBM, source: string): RbmJSON {
+function toJSON(rbm: RBM, source: string, extras: RbmFileExtras = {}): RbmJSON {
   const n = rbm.numVisible;
   const m = rbm.numHidden;
   const visible = layerToJSON(rbm.visible, 'visible', source);
@@ -299,15 +330,17 @@ function toJSON(rbm: RBM, source: string): RbmJSON {
     checkFinite(row, `weights[${i}]`, source);
     weights.push(row);
   }
-  return { format: MODEL_FORMAT, visible, hidden, weights };
+  if (extras.visibleNames === undefined) return { format: MODEL_FORMAT, visible, hidden, weights };
+  checkVisibleNames(extras.visibleNames, n, source);
+  return { format: MODEL_FORMAT, visible, hidden, weights, visibleNames: [...extras.visibleNames] };
 }
 
 /**
  * The model file content of an RBM (plain arrays, copied). Throws ModelFileError for units a
  * file cannot hold (unregistered custom types) and for non-finite parameters.
  */
-export function rbmToJSON(rbm: RBM): RbmJSON {
-  return toJSON(rbm, DEFAULT_SOURCE);
+export function rbmToJSON(rbm: RBM, extras: RbmFileExtras = {}): RbmJSON {
+  return toJSON(rbm, DEFAULT_SOURCE, extras);
 }
 
 /** A number as JSON that parses back to the same float64, including the sign of -0. */
@@ -336,16 +369,16 @@ function formatValue(value: unknown, indent: string): string {
 }
 
 /** The text of a model file (ends with a newline). Same model, same bytes. */
-export function formatRbm(rbm: RBM, source: string = DEFAULT_SOURCE): string {
-  return formatValue(toJSON(rbm, source), '') + '\n';
+export function formatRbm(rbm: RBM, source: string = DEFAULT_SOURCE, extras: RbmFileExtras = {}): string {
+  return formatValue(toJSON(rbm, source, extras), '') + '\n';
 }
 
 /**
  * Writes a model file atomically (temporary file in the same directory, then rename), so the
  * path holds the old file or the whole new one. Throws ModelFileError naming the path.
  */
-export function saveRbm(path: string, rbm: RBM): void {
-  const text = formatRbm(rbm, path);
+export function saveRbm(path: string, rbm: RBM, extras: RbmFileExtras = {}): void {
+  const text = formatRbm(rbm, path, extras);
   try {
     writeFileAtomicSync(path, text);
   } catch (err) {

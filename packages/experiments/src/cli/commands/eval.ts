@@ -21,7 +21,8 @@ import {
   reconstructionError,
   type RBM,
 } from '@rbmlab/core';
-import { checkDataForLayer, readDataCsv } from '../../data/csv';
+import { checkDataForLayer, readDataFile } from '../../data/csv';
+import { dataFlags, dataReadOptions } from '../data-flags';
 import { filePath, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
@@ -33,9 +34,9 @@ export const evalCommand: Command = {
   usage: 'rbmlab eval MODEL.json --data FILE.csv [--json] [--chains C] [--steps K] [--seed S]',
   describe: 'Log-likelihood (exact or AIS) and pseudo-log-likelihood of CSV data under a model file',
   builder: (y) =>
-    y
+    dataFlags(y)
       .positional('model', { describe: 'model file (format rbmlab.rbm/1)', type: 'string' })
-      .option('data', { describe: 'CSV file of visible values, one row per sample', demandOption: true, requiresArg: true })
+      .option('data', { describe: 'data file of visible values, one row per sample (see rbmlab train --help)', demandOption: true, requiresArg: true })
       .option('chains', { describe: 'AIS runs (models too large to enumerate)', default: DEFAULTS.eval.chains, requiresArg: true })
       .option('steps', { describe: 'AIS steps of the linear schedule', default: DEFAULTS.eval.steps, requiresArg: true })
       .option('seed', { describe: 'AIS seed, an integer >= 0', default: DEFAULTS.eval.seed, requiresArg: true })
@@ -47,8 +48,9 @@ export const evalCommand: Command = {
     const chains = positiveInteger('chains', args.chains);
     const steps = positiveInteger('steps', args.steps);
     const seedValue = seed('seed', args.seed);
+    const readOptions = dataReadOptions(args);
     const rbm = loadRbm(file);
-    const dataset = readDataCsv(dataFile);
+    const dataset = readDataFile(dataFile, readOptions);
     checkDataForLayer(dataset, rbm.visible, dataFile);
     const { data, rows } = dataset;
     let result: { loglik: number; method: 'exact' | 'ais'; stderr: number; logZ: number };

@@ -96,7 +96,7 @@ export const sampleCommand: Command = {
       if (line !== null) io.stderr(line);
       const n = loaded.kind === 'rbm' ? loaded.model.numVisible : loaded.model.size;
       const states = sampleOnDevice(selected, loaded.model, chains, sweeps, seedValue);
-      writeOutput(out, statesToCsv(states, chains, n), 'out');
+      writeOutput(out, statesToCsv(states, chains, n, undefined, loaded.kind === 'rbm' ? loaded.visibleNames : undefined), 'out');
       io.stdout(`wrote ${chains} x ${n} visible states to ${out} (${loaded.kind === 'rbm' ? 'gibbs' : 'heatbath'}, ${sweeps} sweeps, seed ${seedValue}, ${selected.info.name})\n`);
       return EXIT_OK;
     }
@@ -105,7 +105,7 @@ export const sampleCommand: Command = {
     const sampler: SamplerName = requested ?? defaultSampler(rbm);
     checkSampler(rbm, sampler, file);
     const states = sampleVisibleStates(rbm, { chains, sweeps, rng: createRng(seedValue), sampler });
-    writeOutput(out, statesToCsv(states, chains, rbm.numVisible), 'out');
+    writeOutput(out, statesToCsv(states, chains, rbm.numVisible, undefined, loaded.visibleNames), 'out');
     const how = sampler === 'exact' ? 'independent exact draws' : `${sweeps} sweeps`;
     io.stdout(`wrote ${chains} x ${rbm.numVisible} visible states to ${out} (${sampler}, ${how}, seed ${seedValue})\n`);
     return EXIT_OK;

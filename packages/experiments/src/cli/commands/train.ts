@@ -47,7 +47,9 @@ import {
   type UnitLayer,
 } from '@rbmlab/core';
 import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice } from '../../backends';
-import { checkDataForLayer, readDataCsv } from '../../data/csv';
+import { stateHeader } from '../../csv';
+import { checkDataForLayer, readDataFile } from '../../data/csv';
+import { dataFlags, dataReadOptions } from '../data-flags';
 import { choice, filePath, nonNegativeNumber, positiveInteger, positiveNumber, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
@@ -65,8 +67,8 @@ export const trainCommand: Command = {
     '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]]',
   describe: 'Train an RBM on CSV data and write the model file',
   builder: (y) =>
-    y
-      .option('data', { describe: 'CSV file of visible values, one row per sample (a header line is allowed)', demandOption: true, requiresArg: true })
+    dataFlags(y)
+      .option('data', { describe: 'data file of visible values, one row per sample: comma-, tab- or space-separated text (a header row is allowed), gzip or not', demandOption: true, requiresArg: true })
       .option('size', { describe: 'number of hidden units M, a positive integer', demandOption: true, requiresArg: true })
       .option('out', { describe: 'model file to write (rbmlab.rbm/1)', demandOption: true, requiresArg: true })
       .option('visible', { describe: `visible unit type (${VISIBLE_UNIT_TYPES.join(', ')})`, default: D.visible, requiresArg: true })
@@ -118,7 +120,8 @@ export const trainCommand: Command = {
     const checkpointDir = args.checkpoint === undefined ? undefined : filePath('checkpoint', args.checkpoint);
     if (args.resume === true && checkpointDir === undefined) throw new CliError('--resume needs --checkpoint DIR (the directory the run was checkpointed to)');
 
-    const dataset = readDataCsv(dataFile);
+    const readOptions = dataReadOptions(args);
+    const dataset = readDataFile(dataFile, readOptions);
     const selected = selectBackend(backendChoice);
     const backendNotice = backendLine(selected);
     if (backendNotice !== null) io.stderr(backendNotice);
@@ -202,7 +205,7 @@ export const trainCommand: Command = {
     } finally {
       progress.stop();
     }
-    writeModel(out, rbm);
+    writeModel(out, rbm, dataNames(dataset.names));
     const done = startEpoch >= epochs ? `the checkpoint already had ${startEpoch} epochs` : `${epochs - startEpoch} epochs of ${method}`;
     const on = backendChoice === 'gpu' ? `; ${selected.info.name}` : '';
     io.stdout(`wrote ${out} (${rbm.numVisible} ${rbm.visible.type} x ${rbm.numHidden} ${rbm.hidden.type}; ${done}; epoch ${trainer.epoch}${on})\n`);
@@ -210,14 +213,24 @@ export const trainCommand: Command = {
   },
 };
 
+/**
+ * The data's column names to keep in the model file: none when the file had no header or the
+ * header is rbmlab's own v0..v{N-1} (as `rbmlab sample` writes), which `sample` writes anyway.
+ */
+function dataNames(names: readonly string[] | undefined): readonly string[] | undefined {
+  if (names === undefined) return undefined;
+  const defaults = stateHeader(names.length);
+  return names.every((name, k) => name === defaults[k]) ? undefined : names;
+}
+
 /** Writes the model file atomically, creating its directory; ModelFileError (one line) on failure. */
-function writeModel(out: string, rbm: RBM): void {
+function writeModel(out: string, rbm: RBM, visibleNames: readonly string[] | undefined): void {
   try {
     fs.mkdirSync(nodePath.dirname(nodePath.resolve(out)), { recursive: true });
   } catch (err) {
     throw new CliError(`--out ${out}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  saveRbm(out, rbm);
+  saveRbm(out, rbm, visibleNames === undefined ? {} : { visibleNames });
 }
 
 /** The fields of a trainer config compared on --resume, as printable text. */
