@@ -11,11 +11,21 @@ export interface Progress {
   stop(): void;
 }
 
+/** Options of createProgress. */
+export interface ProgressOptions {
+  /**
+   * Off a terminal, print about this many lines in all: every ceil((total - start)/lines)-th
+   * update, and always the first and the last. Default: a line per update.
+   */
+  readonly lines?: number;
+}
+
 /**
  * A progress reporter for `total` units named `unit` ("epoch"). On a terminal (io.isTTY) a bar
- * on stderr; otherwise one line per update on io.stderr: "<label> <unit> 3/10 key value ...".
+ * on stderr; otherwise lines on io.stderr, "<label> <unit> 3/10 key value ...", one per update or
+ * about `options.lines` of them.
  */
-export function createProgress(io: Io, label: string, unit: string, total: number, start = 0): Progress {
+export function createProgress(io: Io, label: string, unit: string, total: number, start = 0, options: ProgressOptions = {}): Progress {
   if (io.isTTY === true) {
     const bar = new SingleBar({
       format: `${label} [{bar}] ${unit} {value}/{total} | {fields}`,
@@ -30,8 +40,11 @@ export function createProgress(io: Io, label: string, unit: string, total: numbe
       stop: () => bar.stop(),
     };
   }
+  const every = options.lines === undefined ? 1 : Math.max(1, Math.ceil((total - start) / options.lines));
   return {
-    update: (done, fields) => io.stderr(`${label} ${unit} ${done}/${total} ${formatFields(fields)}\n`),
+    update: (done, fields) => {
+      if (done === start + 1 || done >= total || (done - start) % every === 0) io.stderr(`${label} ${unit} ${done}/${total} ${formatFields(fields)}\n`);
+    },
     stop: () => undefined,
   };
 }

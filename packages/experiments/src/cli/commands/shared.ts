@@ -21,7 +21,7 @@ export function asInputError(err: unknown, file: string): unknown {
  * the directory if needed: the path ends up holding the complete new content or nothing new.
  * `flag` names the flag the path came from, for the error message.
  */
-export function writeOutput(file: string, content: string, flag: string): void {
+export function writeOutput(file: string, content: string | Uint8Array, flag: string): void {
   try {
     fs.mkdirSync(nodePath.dirname(nodePath.resolve(file)), { recursive: true });
     writeFileAtomicSync(file, content);

@@ -1,10 +1,17 @@
 /**
- * rbmlab train --data FILE.csv --size M --out MODEL.json [--visible TYPE] [--hidden TYPE]
- *   [--method exact|cd|pcd|pt] [--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam]
- *   [--seed K] [--k K] [--chains C] [--l1 X] [--l2 X] [--centering] [--replicas R]
- *   [--metric NAME] [--checkpoint DIR [--resume]]
+ * rbmlab train --data FILE --size M --out MODEL.json [--visible TYPE] [--hidden TYPE]
+ *   [--method exact|cd|pcd|pt] [--epochs E|auto] [--batch B] [--lr X] [--optimizer sgd|momentum|adam]
+ *   [--seed K] [-k K] [--chains C] [--l1 X] [--l2 X] [--centering] [--replicas R]
+ *   [--metric NAME] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]]
+ *   [--no-plots] [--delimiter D] [--header H] [--index-column]
  *
- * Trains an RBM on CSV rows of visible values and writes it as an rbmlab.rbm/1 file.
+ * Trains an RBM on rows of visible values (data/csv.ts) and writes it as an rbmlab.rbm/1 file,
+ * with its training log beside it: MODEL.train.csv (one row per epoch: epoch, seconds,
+ * samples_per_s, learning_rate, then each metric) and its curve, MODEL.train.svg/.png/.vl.json.
+ *
+ * - Defaults (cli/defaults.ts) are chosen to learn on typical binary data: adam, lr 0.01, batch 20,
+ *   and --epochs auto, enough epochs for 2,000 updates (at least 10). A metric that has not
+ *   improved after a quarter of the epochs (at least 10) gets a one-line warning on stderr.
  *
  * - Start: weights Normal(0, 0.01^2) from the stream "<seed>/init"; visible biases from the data
  *   (bernoulli: log(p / (1 - p)), spin: atanh(mean), with p clipped to [0.001, 0.999]; gaussian:
@@ -40,6 +47,7 @@ import {
   VISIBLE_UNIT_TYPES,
   HIDDEN_UNIT_TYPES,
   type Dataset,
+  type EpochRecord,
   type Metric,
   type OptimizerKind,
   type TrainerOptions,
@@ -47,7 +55,8 @@ import {
   type UnitLayer,
 } from '@rbmlab/core';
 import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice } from '../../backends';
-import { stateHeader } from '../../csv';
+import { formatCsvNumber, stateHeader } from '../../csv';
+import { renderSvg, svgToPng } from '../../study/plots';
 import { checkDataForLayer, readDataFile } from '../../data/csv';
 import { dataFlags, dataReadOptions } from '../data-flags';
 import { choice, filePath, nonNegativeNumber, positiveInteger, positiveNumber, seed } from '../args';
@@ -55,6 +64,7 @@ import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
 import { createProgress } from '../progress';
+import { writeOutput } from './shared';
 
 const D = DEFAULTS.train;
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -63,8 +73,10 @@ export const trainCommand: Command = {
   name: 'train',
   command: 'train',
   usage:
-    'rbmlab train --data FILE.csv --size M --out MODEL.json [--visible TYPE] [--hidden TYPE] [--method exact|cd|pcd|pt] ' +
-    '[--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [--k K] [--chains C] [--l2 X] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]]',
+    'rbmlab train --data FILE --size M --out MODEL.json [--visible TYPE] [--hidden TYPE] [--method exact|cd|pcd|pt] ' +
+    '[--epochs E|auto] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [-k K] [--chains C] [--l1 X] [--l2 X] [--centering] ' +
+    '[--replicas R] [--metric NAME] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]] [--no-plots] ' +
+    '[--delimiter D] [--header H] [--index-column]',
   describe: 'Train an RBM on CSV data and write the model file',
   builder: (y) =>
     dataFlags(y)
@@ -74,7 +86,11 @@ export const trainCommand: Command = {
       .option('visible', { describe: `visible unit type (${VISIBLE_UNIT_TYPES.join(', ')})`, default: D.visible, requiresArg: true })
       .option('hidden', { describe: `hidden unit type (${HIDDEN_UNIT_TYPES.join(', ')})`, default: D.hidden, requiresArg: true })
       .option('method', { describe: `gradient: ${TRAINING_METHODS.join(', ')} (exact enumerates; cd = CD-k; pcd persistent chains; pt parallel tempering)`, default: D.method, requiresArg: true })
-      .option('epochs', { describe: 'total epochs (with --resume: continue up to this many)', default: D.epochs, requiresArg: true })
+      .option('epochs', {
+        describe: `total epochs (with --resume: continue up to this many); auto: enough for ${D.minUpdates} updates, at least ${D.minEpochs}`,
+        default: D.epochs,
+        requiresArg: true,
+      })
       .option('batch', { describe: 'minibatch size', default: D.batch, requiresArg: true })
       .option('lr', { describe: 'learning rate (constant)', default: D.lr, requiresArg: true })
       .option('optimizer', { describe: OPTIMIZER_KINDS.join(', '), default: D.optimizer, requiresArg: true })
@@ -93,7 +109,8 @@ export const trainCommand: Command = {
       .option('replicas', { describe: 'pt: replicas, inverse temperatures evenly spaced from 1 to 0', default: D.replicas, requiresArg: true })
       .option('metric', { describe: `metric shown each epoch (${METRIC_NAMES.join(', ')}); default loglik where enumerable, else recon`, requiresArg: true })
       .option('checkpoint', { describe: `directory for ${CHECKPOINT_FILE}, written after every epoch`, requiresArg: true })
-      .option('resume', { describe: 'continue from the checkpoint in --checkpoint DIR', type: 'boolean', default: false }),
+      .option('resume', { describe: 'continue from the checkpoint in --checkpoint DIR', type: 'boolean', default: false })
+      .option('plots', { describe: 'write the training curve MODEL.train.svg/.png/.vl.json (--no-plots: only MODEL.train.csv)', type: 'boolean', default: true }),
 
   async run(args: Args, io: Io): Promise<number> {
     // every flag is checked before any work
@@ -103,7 +120,7 @@ export const trainCommand: Command = {
     const visibleType = choice('visible', args.visible, VISIBLE_UNIT_TYPES);
     const hiddenType = choice('hidden', args.hidden, HIDDEN_UNIT_TYPES);
     const method = choice('method', args.method, TRAINING_METHODS) as TrainingMethod;
-    const epochs = positiveInteger('epochs', args.epochs);
+    const epochsFlag = args.epochs === 'auto' ? 'auto' : positiveInteger('epochs', args.epochs);
     const batch = positiveInteger('batch', args.batch);
     const lr = positiveNumber('lr', args.lr);
     const optimizer = choice('optimizer', args.optimizer, OPTIMIZER_KINDS) as OptimizerKind;
@@ -122,6 +139,7 @@ export const trainCommand: Command = {
 
     const readOptions = dataReadOptions(args);
     const dataset = readDataFile(dataFile, readOptions);
+    const epochs = epochsFlag === 'auto' ? autoEpochs(dataset.rows, batch) : epochsFlag;
     const selected = selectBackend(backendChoice);
     const backendNotice = backendLine(selected);
     if (backendNotice !== null) io.stderr(backendNotice);
@@ -188,13 +206,17 @@ export const trainCommand: Command = {
       }
     }
     const startEpoch = trainer.epoch;
-    const progress = createProgress(io, 'rbmlab train', 'epoch', epochs, startEpoch);
+    // off a terminal, about 20 progress lines whatever the number of epochs
+    const progress = createProgress(io, 'rbmlab train', 'epoch', epochs, startEpoch, { lines: 20 });
+    const stall = stallWatch(startEpoch, Math.max(epochs, startEpoch));
     try {
       for (const record of trainer.epochs(Math.max(epochs, startEpoch))) {
         if (checkpointFile !== undefined) saveCheckpoint(checkpointFile, rbm, trainer.state());
         const fields: Record<string, string> = { 'samples/s': record.samplesPerSecond.toFixed(0) };
         for (const [name, value] of Object.entries(record.metrics)) fields[name] = value.toPrecision(6);
         progress.update(record.epoch, fields);
+        const warning = stall(record);
+        if (warning !== undefined) io.stderr(`rbmlab train: warning: ${warning}\n`);
       }
     } catch (err) {
       if (err instanceof DivergenceError) {
@@ -206,12 +228,111 @@ export const trainCommand: Command = {
       progress.stop();
     }
     writeModel(out, rbm, dataNames(dataset.names));
-    const done = startEpoch >= epochs ? `the checkpoint already had ${startEpoch} epochs` : `${epochs - startEpoch} epochs of ${method}`;
+    const log = await writeTrainingLog(out, trainer.history, args.plots !== false);
+    const done = startEpoch >= epochs ? `the checkpoint already had ${plural(startEpoch, 'epoch')}` : `${plural(epochs - startEpoch, 'epoch')} of ${method}`;
     const on = backendChoice === 'gpu' ? `; ${selected.info.name}` : '';
-    io.stdout(`wrote ${out} (${rbm.numVisible} ${rbm.visible.type} x ${rbm.numHidden} ${rbm.hidden.type}; ${done}; epoch ${trainer.epoch}${on})\n`);
+    io.stdout(`wrote ${out} (${rbm.numVisible} ${rbm.visible.type} x ${rbm.numHidden} ${rbm.hidden.type}; ${done}; epoch ${trainer.epoch}${on}) and ${log.join(', ')}\n`);
     return EXIT_OK;
   },
 };
+
+/** "1 epoch", "3 epochs". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** --epochs auto: enough epochs for D.minUpdates minibatch updates, and at least D.minEpochs. */
+export function autoEpochs(rows: number, batch: number): number {
+  const updatesPerEpoch = Math.ceil(rows / batch);
+  return Math.max(D.minEpochs, Math.ceil(D.minUpdates / updatesPerEpoch));
+}
+
+/** Metrics where a larger value is better; the others (recon, freeEnergyGap, sigmaMax) are watched for a decrease. */
+const HIGHER_IS_BETTER = new Set(['loglik', 'aisLoglik', 'pseudoLoglik']);
+
+/**
+ * Watches the first metric of each epoch record for a run that is not learning. Once, after a
+ * quarter of the run's epochs and at least D.stallEpochs of them (or at the last epoch, for runs
+ * of 3 epochs or more that are shorter), it returns a warning if the best value so far is not
+ * better than the run's first by at least 1e-3 of its magnitude (0.001 nats per sample on a
+ * log-likelihood of order 1). A quarter, not a fixed count: on Bars-and-Stripes the default run
+ * sits on a plateau for its first ~300 of 2,000 epochs (600 updates) and then learns.
+ * Only the log-likelihoods and recon are watched (other metrics need not improve).
+ */
+function stallWatch(startEpoch: number, totalEpochs: number): (record: EpochRecord) => string | undefined {
+  const run = totalEpochs - startEpoch;
+  const checkAfter = Math.min(run, Math.max(D.stallEpochs, Math.ceil(run / 4)));
+  let first: number | undefined;
+  let best: number | undefined;
+  let done = run < 3;
+  return (record) => {
+    if (done) return undefined;
+    const entries = Object.entries(record.metrics);
+    if (entries.length === 0) return undefined;
+    const [name, value] = entries[0];
+    if ((!HIGHER_IS_BETTER.has(name) && name !== 'recon') || !Number.isFinite(value)) return undefined;
+    const sign = HIGHER_IS_BETTER.has(name) ? 1 : -1;
+    if (first === undefined) first = value;
+    if (best === undefined || sign * (value - best) > 0) best = value;
+    const epochs = record.epoch - startEpoch;
+    if (epochs < checkAfter) return undefined;
+    done = true;
+    if (sign * (best - first) >= 1e-3 * Math.max(1, Math.abs(first))) return undefined;
+    return (
+      `${name} has not improved in ${plural(epochs, 'epoch')} (${first.toPrecision(6)} at epoch ${startEpoch + 1}, best ${best.toPrecision(6)}): ` +
+      'the model may not be learning; try a larger --lr, a smaller --batch or more --epochs'
+    );
+  };
+}
+
+/** MODEL.json -> MODEL.train (the stem of the training log's files). */
+function logStem(out: string): string {
+  return out.replace(/\.json$/i, '') + '.train';
+}
+
+/**
+ * Writes the training log beside the model: <stem>.csv (epoch, seconds, samples_per_s,
+ * learning_rate, then each metric; every epoch of the run, a resumed one's earlier epochs
+ * included, from the trainer's history) and, with `plots`, its curve through the study plots'
+ * path (Vega-Lite spec, SVG, PNG). Returns the names written.
+ */
+async function writeTrainingLog(out: string, history: readonly EpochRecord[], plots: boolean): Promise<string[]> {
+  const stem = logStem(out);
+  const metrics = [...new Set(history.flatMap((r) => Object.keys(r.metrics)))];
+  const header = ['epoch', 'seconds', 'samples_per_s', 'learning_rate', ...metrics];
+  const lines = [header.join(',')];
+  for (const r of history) {
+    const cells = [r.epoch, r.seconds, r.samplesPerSecond, r.learningRate, ...metrics.map((m) => r.metrics[m])];
+    lines.push(cells.map((x) => (x === undefined ? '' : formatCsvNumber(x))).join(','));
+  }
+  const written = [`${stem}.csv`];
+  writeOutput(`${stem}.csv`, lines.join('\n') + '\n', 'out');
+  if (!plots || history.length === 0 || metrics.length === 0) return written;
+  const values = history.flatMap((r) => metrics.filter((m) => Number.isFinite(r.metrics[m])).map((m) => ({ epoch: r.epoch, metric: m, value: r.metrics[m] })));
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${nodePath.basename(out)}: training curve`,
+    background: 'white',
+    data: { values },
+    facet: { row: { field: 'metric', type: 'nominal', title: null, sort: metrics } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 420,
+      height: 200,
+      mark: { type: 'line', point: history.length <= 50 },
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', scale: { zero: false } },
+        y: { field: 'value', type: 'quantitative', title: 'value', scale: { zero: false } },
+      },
+    },
+  };
+  const svg = await renderSvg(spec);
+  writeOutput(`${stem}.vl.json`, JSON.stringify(spec, null, 2) + '\n', 'out');
+  writeOutput(`${stem}.svg`, svg, 'out');
+  writeOutput(`${stem}.png`, await svgToPng(svg), 'out');
+  written.push(`${stem}.svg`);
+  return written;
+}
 
 /**
  * The data's column names to keep in the model file: none when the file had no header or the
