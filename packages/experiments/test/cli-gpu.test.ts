@@ -99,7 +99,7 @@ describe('rbmlab train --backend gpu', () => {
     const gpu = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'train', ...flags, '--out', file('gpu.json'), '--backend', 'gpu');
     expect(gpu.code).toBe(0);
     expect(gpu.stderr.split('\n')[0]).toMatch(/^rbmlab: running on gpujs-webasm /);
-    expect(gpu.stdout).toMatch(/; gpujs-webasm\)\n$/);
+    expect(gpu.stdout).toMatch(/; gpujs-webasm\) and .*gpu\.train\.csv, .*gpu\.train\.svg\n$/);
     // the reference draws every state from the same stream as the gpu run (which has no fused
     // sampler), so the runs match unless a uniform falls within ~1e-7 of its threshold
     const cpu = rbmlab({ RBMLAB_BACKEND: 'cpu-reference' }, 'train', ...flags, '--out', file('cpu.json'));

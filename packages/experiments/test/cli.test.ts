@@ -394,7 +394,7 @@ describe('bad input: exit code, one stderr line naming the culprit, no stack, no
     ['sample: --out without a value', () => ['sample', good(), '--out'], ['--out']],
     ['sample: no model argument', () => ['sample', '--out', file('bad.csv')], ['model file']],
     ['sample: unknown sampler', () => sample('--sampler', 'metropolis'), ['--sampler', '"metropolis"', 'gibbs, heatbath, exact']],
-    ['sample: unknown flag', () => sample('--chain', '3'), ['unknown argument --chain; see rbmlab sample --help']],
+    ['sample: unknown flag', () => sample('--chain', '3'), ['unknown argument --chain (did you mean --chains?); see rbmlab sample --help']],
     ['sample: extra positional', () => [...sample(), 'extra.json'], ['extra.json']],
     ['sample: gibbs on step hidden units', () => ['sample', step(), '--out', file('bad.csv'), '--sampler', 'gibbs'], ['--sampler gibbs', 'step hidden units', 'heatbath']],
     ['sample: exact on a model too large', () => ['sample', large(), '--out', file('bad.csv'), '--sampler', 'exact'], ['--sampler exact', 'large.json', 'at most 24 units']],

@@ -7,6 +7,7 @@
  * is exactly one line on stderr, "rbmlab <command>: <what is wrong>", with no usage dump and no
  * stack trace; `--help` prints the help generated from the declared options and defaults.
  */
+import { distance } from 'fastest-levenshtein';
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import type { Args, Command, CommandGroup, Io } from './command';
@@ -45,6 +46,37 @@ function isGroup(entry: Command | CommandGroup): entry is CommandGroup {
 const names = (entries: readonly (Command | CommandGroup)[]) => entries.map((c) => c.name.split(' ').at(-1)).join(', ');
 
 /**
+ * The known word closest to a mistyped one, when it is close: at most a third of the word's
+ * letters edited, and at least 2 (Levenshtein distance: a swap of two letters, "trian", is 2),
+ * ties to the first in `known`.
+ */
+export function suggestion(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.ceil(word.length / 3)) + 1;
+  for (const candidate of known) {
+    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** " (did you mean X?)" or nothing. */
+function didYouMean(word: string, known: readonly string[], spell: (name: string) => string = (n) => n): string {
+  const close = suggestion(word, known);
+  return close === undefined ? '' : ` (did you mean ${spell(close)}?)`;
+}
+
+/** The long option names a command declares (its builder run on an empty parser), help and version included. */
+function optionNames(command: Command): string[] {
+  const parser = yargs([]);
+  command.builder(parser);
+  return Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+}
+
+/**
  * What argv names: a command (of a group: "slurm submit"), a group without one of its commands,
  * or nothing known; `prefix` starts the error lines ("rbmlab slurm submit"). An unknown word
  * where a command belongs is a CliError naming the choices.
@@ -54,12 +86,19 @@ function resolveCommand(argv: readonly string[]): { command?: Command; prefix: s
   const first = word(0);
   if (first === undefined) return { prefix: 'rbmlab' };
   const entry = COMMANDS.find((c) => c.name === first);
-  if (entry === undefined) throw new CliError(`unknown command ${JSON.stringify(first)} (commands: ${names(COMMANDS)}); see rbmlab --help`);
+  if (entry === undefined) {
+    const known = COMMANDS.map((c) => c.name);
+    throw new CliError(`unknown command ${JSON.stringify(first)}${didYouMean(first, known)} (commands: ${names(COMMANDS)}); see rbmlab --help`);
+  }
   if (!isGroup(entry)) return { command: entry, prefix: `rbmlab ${entry.name}` };
   const second = word(1);
   if (second === undefined) return { prefix: `rbmlab ${entry.name}` };
   const command = entry.commands.find((c) => c.name === `${entry.name} ${second}`);
-  if (command === undefined) throw new CliError(`unknown command ${JSON.stringify(`${entry.name} ${second}`)} (${entry.name} commands: ${names(entry.commands)}); see rbmlab ${entry.name} --help`);
+  if (command === undefined) {
+    const known = entry.commands.map((c) => c.name.split(' ').at(-1) as string);
+    const hint = didYouMean(second, known, (n) => `${entry.name} ${n}`);
+    throw new CliError(`unknown command ${JSON.stringify(`${entry.name} ${second}`)}${hint} (${entry.name} commands: ${names(entry.commands)}); see rbmlab ${entry.name} --help`);
+  }
   return { command, prefix: `rbmlab ${command.name}` };
 }
 
@@ -90,6 +129,26 @@ const OPERANDS: Record<string, string> = {
   'slurm merge': 'the submission directory argument (DIR)',
 };
 
+/**
+ * Flags the command does not declare, found before yargs parses (which would report a missing
+ * required flag first, hiding the typo that caused it): "--epoch" -> "--epoch (did you mean
+ * --epochs?)". "--no-x" counts as x, "--a=b" as a, and camelCase as its kebab form (yargs accepts
+ * both). Short flags and operands are left to yargs.
+ */
+function unknownFlags(argv: readonly string[], command: Command): string[] {
+  const known = optionNames(command);
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const unknown: string[] = [];
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (!arg.startsWith('--') || arg.length === 2) continue;
+    let name = kebab(arg.slice(2).split('=')[0]);
+    if (!known.includes(name) && name.startsWith('no-')) name = name.slice(3);
+    if (!known.includes(name)) unknown.push(`--${arg.slice(2).split('=')[0]}${didYouMean(name, known, (n) => (n.length === 1 ? `-${n}` : `--${n}`))}`);
+  }
+  return unknown;
+}
+
 /** Rewrites yargs' validation messages in the CLI's terms (flags spelled with their dashes). */
 function usageMessage(message: string, argv: readonly string[], command: Command | undefined): string {
   const required = /^Missing required arguments?: (.*)$/.exec(message);
@@ -104,7 +163,12 @@ function usageMessage(message: string, argv: readonly string[], command: Command
   if (following) return `--${following[1]} needs a value`;
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown) {
-    const names = unknown[1].split(', ').map((name) => asTyped(name, argv));
+    const known = command ? optionNames(command) : ['help', 'version'];
+    const names = unknown[1].split(', ').map((name) => {
+      const typed = asTyped(name, argv);
+      // only flags get a suggestion: a stray word is more likely a misplaced operand
+      return typed.startsWith('-') ? typed + didYouMean(name, known, (n) => (n.length === 1 ? `-${n}` : `--${n}`)) : typed;
+    });
     return `unknown argument${names.length > 1 ? 's' : ''} ${names.join(', ')}`;
   }
   return message.charAt(0).toLowerCase() + message.slice(1);
@@ -159,6 +223,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     const resolved = resolveCommand(argv);
     prefix = resolved.prefix;
+    if (resolved.command !== undefined) {
+      const unknown = unknownFlags(argv, resolved.command);
+      if (unknown.length > 0) throw new CliError(`unknown argument${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; see ${prefix} --help`);
+    }
     const output = await new Promise<string>((resolve, reject) => {
       buildParser(argv, resolved, (command, args) => {
         selected = { command, args };

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '@rbmlab/core';
 import { formatCsvNumber } from '../csv';
+import { formatMeasurement } from '../format';
 import { csvCell, type ResultsLayout } from './results';
 import type { Study } from './study';
 
@@ -99,7 +100,7 @@ export function writeSummary(dir: string, study: Study, layout: ResultsLayout, s
   writeFileAtomicSync(path.join(dir, SUMMARY_FILE), summaryCsv(study, layout, summary));
 }
 
-/** A readable table of the summary for the terminal: grid values, n, and mean ± sem per metric. */
+/** A readable table of the summary for the terminal: grid values, n, and mean ± sem per metric (to the digits the sem leaves meaningful). */
 export function summaryTable(study: Study, layout: ResultsLayout, summary: readonly SummaryRow[]): string {
   const head = [...study.gridKeys, ...(layout.series ? [layout.series] : []), 'n', ...layout.metricColumns];
   const body = summary.map((row) => [
@@ -109,7 +110,7 @@ export function summaryTable(study: Study, layout: ResultsLayout, summary: reado
     ...layout.metricColumns.map((m) => {
       const s = row.metrics[m];
       if (!Number.isFinite(s.mean)) return '-';
-      return Number.isFinite(s.sem) ? `${fmt(s.mean)} ± ${fmt(s.sem)}` : fmt(s.mean);
+      return Number.isFinite(s.sem) && s.sem > 0 ? formatMeasurement(s.mean, s.sem) : fmt(s.mean);
     }),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));

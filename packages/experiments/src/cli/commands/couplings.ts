@@ -28,7 +28,7 @@ export const couplingsCommand: Command = {
   builder: (y) =>
     y
       .positional('model', { describe: 'model file (format rbmlab.rbm/1) with bernoulli or spin visible units', type: 'string' })
-      .option('max-order', { describe: 'highest order K: every subset S of visible units with 1 <= |S| <= K', demandOption: true, requiresArg: true })
+      .option('max-order', { describe: 'highest order K of the couplings listed: every S with |S| <= K', demandOption: true, requiresArg: true })
       .option('basis', {
         describe: `${COUPLING_BASES.join(' or ')} variables of the expansion; default the model's visible type`,
         requiresArg: true,

@@ -27,11 +27,12 @@ import { filePath, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { formatMeasurement, formatValue } from '../../format';
 
 export const evalCommand: Command = {
   name: 'eval',
   command: 'eval <model>',
-  usage: 'rbmlab eval MODEL.json --data FILE.csv [--json] [--chains C] [--steps K] [--seed S]',
+  usage: 'rbmlab eval MODEL.json --data FILE [--json] [--chains C] [--steps K] [--seed S] [--delimiter D] [--header H] [--index-column]',
   describe: 'Log-likelihood (exact or AIS) and pseudo-log-likelihood of CSV data under a model file',
   builder: (y) =>
     dataFlags(y)
@@ -69,8 +70,8 @@ export const evalCommand: Command = {
     if (args.json === true) {
       io.stdout(JSON.stringify({ ...result, pseudoLoglik, recon, rows }) + '\n');
     } else {
-      const err = result.method === 'ais' ? ` ± ${result.stderr} (ais, ${chains} runs x ${steps} steps)` : ' (exact)';
-      io.stdout(`${dataFile} under ${file}: ${rows} rows\n  log-likelihood per sample ${result.loglik}${err}\n  pseudo-log-likelihood ${pseudoLoglik}\n  reconstruction error ${recon}\n`);
+      const loglik = result.method === 'ais' ? `${formatMeasurement(result.loglik, result.stderr)} (ais, ${chains} runs x ${steps} steps)` : `${result.loglik} (exact)`;
+      io.stdout(`${dataFile} under ${file}: ${rows} rows\n  log-likelihood per sample ${loglik}\n  pseudo-log-likelihood ${formatValue(pseudoLoglik)}\n  reconstruction error ${formatValue(recon)}\n`);
     }
     return EXIT_OK;
   },

@@ -12,6 +12,7 @@ import { choice, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS, LOGZ_METHODS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { formatMeasurement } from '../../format';
 import { higherOrderLogZ } from './higher-order';
 import { asInputError } from './shared';
 
@@ -75,7 +76,7 @@ function aisLogZ(rbm: RBM, file: string, o: { chains: number; steps: number; see
   if (json) {
     io.stdout(JSON.stringify({ logZ: result.logZ, stderr: result.stderr, method: 'ais', chains: o.chains, steps: o.steps, seed: o.seed, effectiveSampleSize: result.effectiveSampleSize }) + '\n');
   } else {
-    io.stdout(`${file}: log Z = ${result.logZ} ± ${result.stderr} (ais, ${o.chains} runs x ${o.steps} steps, seed ${o.seed})\n`);
+    io.stdout(`${file}: log Z = ${formatMeasurement(result.logZ, result.stderr)} (ais, ${o.chains} runs x ${o.steps} steps, seed ${o.seed})\n`);
   }
   return EXIT_OK;
 }

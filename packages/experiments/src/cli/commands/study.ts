@@ -149,7 +149,7 @@ export const mergeCommand: Command = {
   describe: 'Combine directories of the same study (shards, other machines) into one',
   builder: (y) =>
     y
-      .positional('dirs', { describe: 'study directories of one study', type: 'string', array: true })
+      .positional('dirs', { describe: 'study directories of one study', type: 'string', array: true, default: undefined })
       .option('out', { describe: 'directory for the merged study (new, empty, or an earlier merge of it)', demandOption: true, requiresArg: true })
       .option('plots', { describe: 'render plots (--no-plots to skip)', type: 'boolean', default: true }),
   async run(args: Args, io: Io): Promise<number> {
