@@ -4,8 +4,8 @@
  * means against their closed forms, and the Hopfield round trip.
  *
  * Statistical tests: each z-test fails when |mean - closed form| > Z_FAIL sem, Z_FAIL = 5.33,
- * a two-sided normal tail of 1e-7 per comparison; the 9 comparisons in this file together fail a
- * correct implementation with probability below 1e-6. The seeds are fixed, so a run passes or
+ * a two-sided normal tail of 1e-7 per comparison; with randomSubset's chi-square (1e-7) the 10
+ * tests in this file together fail a correct implementation with probability below 1e-6. The seeds are fixed, so a run passes or
  * fails deterministically. Each test also asserts that its sem is small enough to detect an error.
  */
 import {
@@ -31,6 +31,7 @@ import {
   numSubsets,
   PoissonLayer,
   potentialUnit,
+  randomSubset,
   RBM,
   rbmToHopfield,
   sigmoid,
@@ -38,6 +39,7 @@ import {
   spinToBernoulliVisible,
   SpinLayer,
   stateFromIndex,
+  subsetCouplings,
   subsetRank,
   type InducedCouplings,
   type UnitLayer,
@@ -482,5 +484,69 @@ describe('Hopfield networks', () => {
   test('refuses bernoulli visibles and non-gaussian hidden units', () => {
     expect(() => rbmToHopfield(smallRbm('bernoulli', 'gaussian', 3, 2, 'r'))).toThrow(/spin visible units.*bernoulliToSpinVisible/);
     expect(() => rbmToHopfield(smallRbm('spin', 'poisson', 3, 2, 'r'))).toThrow(/gaussian hidden units/);
+  });
+});
+
+describe('couplings of chosen subsets (the local formula at any N)', () => {
+  test.each(HIDDEN_UNIT_TYPES.flatMap((h) => [['bernoulli', h], ['spin', h]]))('%s visibles, %s hidden: every subset up to order 4 as inducedCouplings has it', (visibleType, hiddenType) => {
+    const rng = createRng(`subset-couplings/${visibleType}/${hiddenType}`);
+    const n = 7;
+    const visible = createLayer(visibleType, n, { bias: Array.from({ length: n }, () => normal(rng)) }, 'visible');
+    const rbm = RBM.random(visible, createLayer(hiddenType, 5), rng, 0.6);
+    const all = inducedCouplings(rbm, 4, { basis: 'bernoulli' });
+    const local = subsetCouplings(rbm);
+    let worst = 0;
+    let scale = 0;
+    forEachCoupling(all, (sites, J) => {
+      if (sites.length === 0) return;
+      worst = Math.max(worst, Math.abs(local(sites) - J));
+      scale = Math.max(scale, Math.abs(J));
+    });
+    expect(scale).toBeGreaterThan(1e-3);
+    // both are Moebius sums of the same Gamma values, in other orders: rounding only
+    expect(worst).toBeLessThan(1e-12 * Math.max(1, scale) * 64);
+  });
+
+  test('N = 200: a coupling equals the one of the 4-unit RBM made of its rows (locality), in any order of the sites', () => {
+    const rng = createRng('subset-couplings/large');
+    const n = 200;
+    const rbm = RBM.random(createLayer('bernoulli', n, undefined, 'visible'), createLayer('relu', 6), rng, 0.3);
+    const sites = [3, 77, 150, 199];
+    const rows = new Float64Array(4 * 6);
+    sites.forEach((i, a) => rows.set(rbm.weights.subarray(i * 6, i * 6 + 6), a * 6));
+    const small = new RBM(createLayer('bernoulli', 4, undefined, 'visible'), rbm.hidden, rows);
+    const expected = couplingOf(inducedCouplings(small, 4, { basis: 'bernoulli' }), [0, 1, 2, 3]);
+    expect(subsetCouplings(rbm)(sites)).toBeCloseTo(expected, 12);
+    expect(subsetCouplings(rbm)([199, 3, 150, 77])).toBeCloseTo(expected, 12);
+  });
+
+  test('bad subsets are refused naming the problem', () => {
+    const rbm = RBM.random(createLayer('bernoulli', 5, undefined, 'visible'), createLayer('relu', 2), createRng(1), 0.3);
+    const local = subsetCouplings(rbm);
+    expect(() => local([])).toThrow(/\|S\| must be in 1\.\.30/);
+    expect(() => local([1, 5])).toThrow(/site 5 outside 0\.\.4/);
+    expect(() => local([2, 2])).toThrow(/site 2 appears twice/);
+  });
+
+  test('randomSubset: ascending, distinct, and uniform over the C(6, 3) = 20 subsets (chi-square, seeded)', () => {
+    const rng = createRng('random-subset');
+    const counts = new Map<string, number>();
+    const draws = 20000;
+    let malformed = 0;
+    for (let d = 0; d < draws; d++) {
+      const s = randomSubset(6, 3, rng);
+      if (!(s.length === 3 && s[0] < s[1] && s[1] < s[2])) malformed++;
+      counts.set(s.join(','), (counts.get(s.join(',')) ?? 0) + 1);
+    }
+    expect(malformed).toBe(0);
+    expect(counts.size).toBe(20);
+    let chi2 = 0;
+    for (const c of counts.values()) chi2 += (c - draws / 20) ** 2 / (draws / 20);
+    // 19 degrees of freedom: P(chi2 > 69.8) = 1e-7 for a uniform sampler; one that never
+    // draws a subset scores >= 1000
+    expect(chi2).toBeLessThan(69.8);
+    expect(randomSubset(5, 5, rng)).toEqual([0, 1, 2, 3, 4]);
+    expect(randomSubset(5, 0, rng)).toEqual([]);
+    expect(() => randomSubset(3, 4, rng)).toThrow(RangeError);
   });
 });

@@ -130,3 +130,41 @@ describe('interactions family', () => {
     }
   });
 });
+
+describe('interactions at scale (N up to 200, the local formula, subsets sampled beyond 20,000)', () => {
+  test('N = 30: every subset of each order, the same means and rms as the listed couplings of the same RBM', async () => {
+    const params = { N: 30, M: 4, hidden: 'relu', theta: -0.2, s: 0.5, maxOrder: 3 };
+    const row = await trial(params, 5);
+    // the trial's RBM, rebuilt from the trial's stream as run() draws it
+    const rng = createRng(5).split('weights');
+    const rbm = RBM.random(createLayer('bernoulli', 30, {}, 'visible'), hiddenLayerWithBias('relu', 4, -0.2), rng, 0.5);
+    const listed = inducedCouplings(rbm, 3, { basis: 'bernoulli' });
+    for (let k = 1; k <= 3; k++) {
+      const values = listed.byOrder[k];
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const rms = Math.sqrt(values.reduce((a, b) => a + b * b, 0) / values.length);
+      expect(row[`J${k}`]).toBeCloseTo(mean, 12);
+      expect(row[`J${k}_rms`]).toBeCloseTo(rms, 12);
+    }
+  });
+
+  test('N = 200, exponential units: sampled J{k} over 16 RBMs match E[J_S] = M e^theta (e^{s^2/2} - 1)^k within 5.33 sem', async () => {
+    // 1e-7 two-sided per comparison, 3 comparisons; the sem is also held below a tenth of the mean,
+    // so a coupling off by 50% fails
+    const params = resolveParams(interactions, { N: 200, M: 10, hidden: 'poisson', theta: 0, s: 0.8, maxOrder: 3 });
+    const means = await ensembleMeans(params, 16, 100, 3);
+    for (let k = 1; k <= 3; k++) {
+      const expected = 10 * Math.expm1(0.8 ** 2 / 2) ** k;
+      expect(means[k].sem).toBeLessThan(0.1 * expected);
+      expect(Math.abs(means[k].mean - expected)).toBeLessThan(5.33 * means[k].sem);
+    }
+  });
+
+  test('N = 200, linear units: no coupling beyond order 2 (J3 = 0 to rounding), and the spin basis is refused', async () => {
+    const row = await trial({ N: 200, M: 5, hidden: 'gaussian', s: 0.3, maxOrder: 3 }, 9);
+    expect(row.J2_rms).toBeGreaterThan(0.01);
+    expect(row.J3_rms).toBeLessThan(1e-12);
+    expect(() => resolveParams(interactions, { N: 100, basis: 'spin' })).toThrow(/params\.basis: spin-basis couplings are not local and are computed for N <= 24 only/);
+    expect(() => resolveParams(interactions, { N: 201 })).toThrow(/params\.N/);
+  });
+});

@@ -674,6 +674,73 @@ export function changeCouplingBasis(c: InducedCouplings, basis: CouplingBasis): 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Couplings of chosen subsets (the local formula, at any N)
+
+/**
+ * J_S in the bernoulli basis for subsets S chosen by the caller, by the local formula
+ *
+ *     J_S = sum_mu sum_{T subset of S} (-1)^{|S|-|T|} Gamma_mu(I_mu(T))   (+ U_i(s0) - U_i(s1) when S = {i}),
+ *     I_mu(T) = s0 sum_i W_{i mu} + (s1 - s0) sum_{i in T} W_{i mu},
+ *
+ * which needs only the rows of W in S (and, for visible values s0 != 0, the column sums): nothing
+ * of size 2^N is formed, so it works at N in the hundreds, where inducedCouplings cannot list
+ * every subset. Returns a function of the ascending or unordered sites of S (|S| >= 1, distinct,
+ * in range: RangeError otherwise); each call costs M 2^|S| (|S| + 1) operations. The same numbers
+ * as inducedCouplings(rbm, k, {basis: 'bernoulli'}) up to the rounding of the Moebius sums.
+ */
+export function subsetCouplings(rbm: RBM): (sites: ArrayLike<number>) => number {
+  const [s0, s1] = binarySupport(rbm.visible);
+  const n = rbm.numVisible;
+  const m = rbm.numHidden;
+  const w = rbm.weights;
+  const base = new Float64Array(m);
+  if (s0 !== 0) for (let i = 0; i < n; i++) for (let mu = 0; mu < m; mu++) base[mu] += s0 * w[i * m + mu];
+  const step = s1 - s0;
+  return (sites) => {
+    const k = sites.length;
+    if (k < 1 || k > 30) throw new RangeError(`subsetCouplings: |S| must be in 1..30, got ${k}`);
+    for (let a = 0; a < k; a++) {
+      const i = sites[a];
+      if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`subsetCouplings: site ${i} outside 0..${n - 1}`);
+      for (let b = 0; b < a; b++) if (sites[b] === i) throw new RangeError(`subsetCouplings: site ${i} appears twice`);
+    }
+    let total = 0;
+    for (let mu = 0; mu < m; mu++) {
+      let sum = 0;
+      for (let t = 0; t < 1 << k; t++) {
+        let input = base[mu];
+        let size = 0;
+        for (let a = 0; a < k; a++) {
+          if (t & (1 << a)) {
+            input += step * w[sites[a] * m + mu];
+            size++;
+          }
+        }
+        const gamma = rbm.hidden.cumulant(mu, input);
+        sum += (k - size) % 2 === 0 ? gamma : -gamma;
+      }
+      total += sum;
+    }
+    if (k === 1) total += rbm.visible.potential(sites[0], s0) - rbm.visible.potential(sites[0], s1);
+    return total;
+  };
+}
+
+/**
+ * A uniformly random k-subset of {0, ..., n-1}, ascending (Floyd's algorithm: k draws from rng,
+ * each k-subset with probability 1 / C(n, k)).
+ */
+export function randomSubset(n: number, k: number, rng: Rng): number[] {
+  if (!(Number.isInteger(n) && Number.isInteger(k) && k >= 0 && k <= n)) throw new RangeError(`randomSubset: need integers 0 <= k <= n, got k = ${k}, n = ${n}`);
+  const chosen = new Set<number>();
+  for (let j = n - k; j < n; j++) {
+    const t = rng.int(j + 1);
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  return [...chosen].sort((a, b) => a - b);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Ensembles of RBMs with Gaussian weights
 
 export interface CouplingEnsembleOptions {
