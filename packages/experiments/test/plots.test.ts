@@ -45,9 +45,9 @@ describe('plot specs', () => {
     expect(isGeometricGrid([1, 2, 3, 4])).toBe(false);
     expect(isGeometricGrid([1, 2])).toBe(false);
     expect(isGeometricGrid([0, 1, 2])).toBe(false);
-    expect(specOf({ alpha: [1, 2, 4, 8] }).spec.layer[0].encoding.x.scale).toEqual({ type: 'log' });
+    expect(specOf({ alpha: [1, 2, 4, 8] }).spec.layer[0].encoding.x.scale).toEqual({ type: 'log', nice: false, padding: 16 });
     expect(specOf({ alpha: [1, 2, 3, 4] }).spec.layer[0].encoding.x.scale).toEqual({ zero: false });
-    expect(specOf({ alpha: [1, 2, 3, 4] }, { plot: { x: 'log' } }).spec.layer[0].encoding.x.scale).toEqual({ type: 'log' });
+    expect(specOf({ alpha: [1, 2, 3, 4] }, { plot: { x: 'log' } }).spec.layer[0].encoding.x.scale).toMatchObject({ type: 'log' });
     expect(specOf({ alpha: [1, 2, 4, 8] }, { plot: { x: 'linear' } }).spec.layer[0].encoding.x.scale).toEqual({ zero: false });
     expect(specOf({ alpha: [1, 2] }, { plot: { y: 'log' } }).spec.layer[0].encoding.y.scale).toEqual({ type: 'log' });
   });

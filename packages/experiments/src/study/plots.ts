@@ -22,6 +22,12 @@ import type { SummaryRow } from './summary';
 import type { ParamValue } from './experiment';
 import type { Study } from './study';
 
+/**
+ * A log x axis over the data's own range (Vega's "nice" domain would widen 50..200 to 10..1000),
+ * padded by 16 px so that the end points and their caps are not clipped.
+ */
+const LOG_X_SCALE = { type: 'log', nice: false, padding: 16 };
+
 /** Width of an error bar's caps in pixels. */
 const CAP_WIDTH = 10;
 
@@ -95,7 +101,7 @@ export function plotSpec(study: Study, layout: ResultsLayout, summary: readonly 
     field: 'x',
     type: numericX ? 'quantitative' : 'ordinal',
     title: xKey,
-    ...(numericX ? { scale: logX ? { type: 'log' } : { zero: false } } : { sort: null }),
+    ...(numericX ? { scale: logX ? LOG_X_SCALE : { zero: false } } : { sort: null }),
   };
   const means = data.map((d) => d.mean);
   const positiveY = means.length > 0 && Math.min(...means) > 0;
