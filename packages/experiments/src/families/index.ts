@@ -8,6 +8,7 @@ import { spectral } from './spectral';
 import { teacherStudent } from './teacher-student';
 import { interactions } from './interactions';
 import { hoiLearning } from './hoi-learning';
+import { realData } from './real-data';
 
 export const EXPERIMENTS: readonly Experiment[] = [
   retrieval,
@@ -16,6 +17,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   hoiLearning,
   spectral,
   denseCapacity,
+  realData,
 ];
 
 /** The family called `name`, or undefined. */
