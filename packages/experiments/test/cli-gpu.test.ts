@@ -139,7 +139,7 @@ describe('rbmlab run --backend gpu', () => {
     const study = writeJson('retrieval.json', { name: 'r', experiment: 'retrieval', seed: 1, trials: 1, params: { N: 20, sweeps: 2 }, grid: { alpha: [0.05] } });
     const r = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'run', study, '--out', file('never-r'), '--backend', 'gpu');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('rbmlab run: --backend gpu: the retrieval family runs its own loops, not backend kernels (families on a backend: teacher-student, spectral); run it with --backend cpu\n');
+    expect(r.stderr).toBe('rbmlab run: --backend gpu: the retrieval family runs its own loops, not backend kernels (families on a backend: teacher-student, spectral, real-data); run it with --backend cpu\n');
     expect(fs.existsSync(file('never-r'))).toBe(false);
   });
 

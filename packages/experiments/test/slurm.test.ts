@@ -76,7 +76,7 @@ describe('rbmlab slurm submit: bad flags, studies and directories are one line, 
     expectOneLineError(await rbmlab('slurm', 'status', tmp.file('not-empty')), EXIT_USAGE, /^rbmlab slurm status: .*not-empty: no rbmlab slurm submission here/);
     expectOneLineError(await rbmlab('slurm', 'merge', tmp.file('not-empty')), EXIT_USAGE, /^rbmlab slurm merge: .*no rbmlab slurm submission here/);
     expectOneLineError(await rbmlab('slurm'), EXIT_USAGE, /^rbmlab slurm: no slurm command given \(slurm commands: submit, status, merge\)/);
-    expectOneLineError(await rbmlab('slurm', 'sumbit'), EXIT_USAGE, /^rbmlab: unknown command "slurm sumbit" \(slurm commands: submit, status, merge\)/);
+    expectOneLineError(await rbmlab('slurm', 'sumbit'), EXIT_USAGE, /^rbmlab: unknown command "slurm sumbit" \(did you mean slurm submit\?\) \(slurm commands: submit, status, merge\)/);
     expectOneLineError(await rbmlab('slurm', 'submit', '--out', 'x'), EXIT_USAGE, /^rbmlab slurm submit: missing the study file argument \(STUDY\.json\)/);
     expect(fs.existsSync(tmp.file('never'))).toBe(false);
   });
