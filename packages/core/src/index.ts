@@ -25,6 +25,7 @@ export * from './evaluation/principal-components';
 export * from './exact/couplings';
 export * from './io/model-file';
 export * from './io/atomic';
+export * from './io/strict-json';
 export * from './data/bars-and-stripes';
 export * from './training';
 export * from './io/checkpoint';

@@ -101,7 +101,7 @@ describe('rbmlab slurm submit: bad flags, studies and directories are one line, 
     }
     // the knob that chooses gpu.js's mode travels in the script, not in the environment
     expect(run.stdout).toContain('export RBMLAB_GPU_MODE=webasm\n');
-    expect(run.stdout).toContain(`exec ${process.execPath} ${bin} run ${out}/slurm/study.json --out ${out}/shard-"$task" --shard "$task/2" --resume --no-plots --jobs 3 --backend gpu\n`);
+    expect(run.stdout).toContain(`exec ${process.execPath} ${bin} run ${out}/slurm/study.json --out ${out}/shard-"$task" --shard "$task/2" --resume --no-plots --jobs 3 --backend gpu --max-trials 2\n`);
     expect(run.stdout).toContain(`exec ${process.execPath} ${bin} slurm merge ${out}\n`);
     expect(fs.existsSync(out)).toBe(false);
   });

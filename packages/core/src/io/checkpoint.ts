@@ -25,6 +25,7 @@ import type { RngState } from '../random/rng';
 import { restoreRng } from '../random/rng';
 import { resolveTrainerConfig, type EpochRecord, type TrainerConfig, type TrainerState } from '../training/trainer';
 import { writeFileAtomicSync } from './atomic';
+import { jsonProblem, parseJson } from './strict-json';
 import { formatExactJson, ModelFileError, rbmFromJSON, rbmToJSON } from './model-file';
 
 export const CHECKPOINT_FORMAT = 'rbmlab.checkpoint/1';
@@ -219,9 +220,9 @@ export function loadCheckpoint(path: string): { rbm: RBM; state: TrainerState } 
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (err) {
-    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
+    throw new CheckpointError(path, jsonProblem(err));
   }
   return checkpointFromJSON(json, path);
 }

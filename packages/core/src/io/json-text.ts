@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import { ModelFileError } from './model-file';
 import { writeFileAtomicSync } from './atomic';
+import { jsonProblem, parseJson } from './strict-json';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,9 +37,9 @@ export function readJsonFile(path: string): unknown {
     throw new ModelFileError(path, `cannot read file (${errorCode(err)})`);
   }
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return parseJson(text);
   } catch (err) {
-    throw new ModelFileError(path, `not valid JSON (${(err as Error).message})`);
+    throw new ModelFileError(path, jsonProblem(err));
   }
 }
 

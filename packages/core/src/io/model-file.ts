@@ -27,6 +27,7 @@ import { RBM } from '../models/rbm';
 import { createLayer } from '../units/registry';
 import type { UnitLayer } from '../units/unit';
 import { writeFileAtomicSync } from './atomic';
+import { jsonProblem, parseJson } from './strict-json';
 
 /** The format this version of rbmlab reads and writes. */
 export const MODEL_FORMAT = 'rbmlab.rbm/1';
@@ -259,9 +260,9 @@ export function loadRbm(path: string): RBM {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = parseJson(text);
   } catch (err) {
-    throw new ModelFileError(path, `not valid JSON (${(err as Error).message})`);
+    throw new ModelFileError(path, jsonProblem(err));
   }
   return rbmFromJSON(json, path);
 }

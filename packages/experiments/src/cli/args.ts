@@ -3,6 +3,8 @@
  * "--chains 1.5", "--seed abc" or "--sweeps 1e3" are refused here with a message naming the flag,
  * instead of being coerced.
  */
+import { constants as bufferConstants } from 'node:buffer';
+import * as os from 'node:os';
 import { CliError } from './errors';
 
 type Raw = unknown;
@@ -84,4 +86,34 @@ export function choice<T extends string>(flag: string, value: Raw, choices: read
     throw new CliError(`unknown --${flag} ${JSON.stringify(s)} (known: ${choices.join(', ')})`);
   }
   return s as T;
+}
+
+/** "1.5 GiB": a size in bytes as messages show it. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toPrecision(3)} ${units[unit]}`;
+}
+
+/**
+ * Refuses a count whose arrays cannot be had, before any is allocated: `count` items of
+ * `bytesEach` bytes altogether (at most half of this machine's memory: the rest is Node's, the
+ * operating system's and other programs'), the largest single array `largestEach` bytes an item
+ * (at most what one ArrayBuffer may hold, buffer.constants.MAX_LENGTH). Without this, a count
+ * such as --chains 1000000000000 ends in V8's "Invalid typed array length" or in swapping.
+ */
+export function checkMemory(flag: string, count: number, bytesEach: number, what: string, largestEach = bytesEach): void {
+  const need = count * bytesEach;
+  const memory = os.totalmem();
+  if (need > memory / 2) {
+    throw new CliError(`--${flag} ${count}: ${what} need about ${formatBytes(need)}, more than half of this machine's memory (${formatBytes(memory)})`);
+  }
+  if (count * largestEach > bufferConstants.MAX_LENGTH) {
+    throw new CliError(`--${flag} ${count}: ${what} need an array of ${formatBytes(count * largestEach)}, more than one array can hold here (${formatBytes(bufferConstants.MAX_LENGTH)})`);
+  }
 }

@@ -20,6 +20,7 @@ import { sampleCommand } from './commands/sample';
 import { slurmCommands } from './commands/slurm';
 import { listCommand, mergeCommand, reportCommand, runCommand } from './commands/study';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './errors';
+import { systemErrorLine } from './system-errors';
 
 /** The commands, in the order `rbmlab --help` lists them. */
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
@@ -248,6 +249,11 @@ function report(err: unknown, prefix: string, io: Io): number {
   if (err instanceof Error && INPUT_ERRORS.has(err.name)) {
     io.stderr(`${prefix}: ${oneLine(err.message)}\n`);
     return err instanceof CliError ? err.exitCode : EXIT_USAGE;
+  }
+  const system = systemErrorLine(err);
+  if (system !== undefined) {
+    io.stderr(`${prefix}: ${system.line}\n`);
+    return system.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (process.env.RBMLAB_DEBUG && err instanceof Error && err.stack) {

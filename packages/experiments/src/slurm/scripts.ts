@@ -69,6 +69,8 @@ export interface Resources {
 export interface ScriptSpec {
   readonly paths: SubmissionPaths;
   readonly studyName: string;
+  /** The study's trials (grid points x trials): its shards run with --max-trials of that. */
+  readonly trials: number;
   readonly shards: number;
   readonly backend: BackendChoice;
   readonly resources: Resources;
@@ -139,6 +141,9 @@ export function shardScript(spec: ScriptSpec): string {
     String(r.cpus),
     '--backend',
     spec.backend,
+    // submit accepted the study's size (with its own --max-trials, if it needed one)
+    '--max-trials',
+    String(spec.trials),
   ].join(' ');
   return (
     `#!/bin/bash\n` +

@@ -8,9 +8,9 @@
  * is cancelled. The merge job starts when its shard tasks have ended however they ended, and
  * merges only when every shard is complete, so no job ever waits on one that cannot succeed.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomicSync } from '@rbmlab/core';
+import { makeDirectorySync, writeFileAtomicSync } from '@rbmlab/core';
 import type { BackendChoice } from '../backends';
 import { readManifest, studyDifference, type Manifest } from '../study/manifest';
 import { mergeStudies, type MergeOutcome } from '../study/merge';
@@ -61,7 +61,8 @@ export function openSubmission(dir: string): { paths: SubmissionPaths; record: S
   const paths = submissionPaths(dir);
   const record = readRecord(paths);
   if (record === undefined) throw new StudyError(`${dir}: no rbmlab slurm submission here (no slurm/submissions.json); submit one with rbmlab slurm submit`);
-  return { paths, record, study: readStudy(paths.study) };
+  // the study's size was accepted when it was submitted
+  return { paths, record, study: readStudy(paths.study, { maxTrials: Infinity }) };
 }
 
 /**
@@ -244,7 +245,7 @@ export function planSubmission(request: SubmitRequest): SubmitPlan {
     if (request.shards === undefined) throw new StudyError('--shards N is needed for a new submission (how many array tasks share the trials)');
     shards = request.shards;
   } else {
-    const submitted = readStudy(paths.study);
+    const submitted = readStudy(paths.study, { maxTrials: Infinity });
     const jobs = record.submissions.flatMap((s) => [...(s.array ? [s.array] : []), s.merge]).join(', ');
     if (!request.resume) throw new StudyError(`--out ${request.out}: already holds a submission of study "${submitted.file.name}" (jobs ${jobs}); add --resume to submit its unfinished shards and the merge again, or choose another directory`);
     const differs = studyDifference(submitted.file, request.study.file);
@@ -258,6 +259,7 @@ export function planSubmission(request: SubmitRequest): SubmitPlan {
   const spec: ScriptSpec = {
     paths,
     studyName: request.study.file.name,
+    trials: request.study.points.length * request.study.file.trials,
     shards,
     backend: request.backend,
     resources: request.resources,
@@ -296,7 +298,7 @@ export function submit(request: SubmitRequest, plan: SubmitPlan): SubmitOutcome 
   const { paths } = plan;
   const fresh = plan.record === undefined;
   const created = !existsSync(paths.dir);
-  mkdirSync(paths.logs, { recursive: true });
+  makeDirectorySync(paths.logs);
   if (fresh) writeFileAtomicSync(paths.study, JSON.stringify(request.study.file, null, 2) + '\n');
   writeFileAtomicSync(paths.shardScript, plan.scripts.shard);
   writeFileAtomicSync(paths.mergeScript, plan.scripts.merge);

@@ -3,11 +3,13 @@
  * machines) combine into one, and a directory's tables and plots are rendered again from its
  * results. Only trials that finished completely (./results) are taken.
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { makeDirectorySync } from '@rbmlab/core';
+import { lockDirectory, LOCK_FILE } from './lock';
 import * as path from 'node:path';
 import { MANIFEST_FILE, readManifest, studyDifference, type Manifest } from './manifest';
 import { writePlots } from './plots';
-import { parseRows, readFinishedTrials, resultsLayout, type FinishedTrial, type ResultsLayout } from './results';
+import { parseRows, readFinishedTrials, RESULTS_FILE, resultsLayout, type FinishedTrial, type ResultsLayout } from './results';
 import { buildManifest, finishDirectory } from './runner';
 import { parseStudy, StudyError, type Study } from './study';
 import { summarize, writeSummary, type SummaryRow } from './summary';
@@ -27,7 +29,8 @@ export function openStudyDirectory(dir: string): StudyDirectory {
   if (manifest === undefined) throw new StudyError(`${dir}: not a study directory (no readable ${MANIFEST_FILE})`);
   let study: Study;
   try {
-    study = parseStudy(manifest.study);
+    // its size was accepted when it was run
+    study = parseStudy(manifest.study, { maxTrials: Infinity });
   } catch (err) {
     if (err instanceof StudyError) throw new StudyError(`${dir}/${MANIFEST_FILE}: its study is not valid here: ${err.message}`);
     throw err;
@@ -55,6 +58,7 @@ export async function mergeStudies(dirs: readonly string[], out: string, options
     if (differs !== undefined) throw new StudyError(`${input.dir} holds a different study from ${first.dir} (their "${differs}" differs)`);
   }
   checkOutput(out, dirs, first);
+  // every refusal (conflicting trials included) comes before OUT is made: nothing is left behind
   const finished = new Map<string, FinishedTrial>();
   for (const input of inputs) {
     for (const [key, trial] of input.finished) {
@@ -78,21 +82,25 @@ export async function mergeStudies(dirs: readonly string[], out: string, options
     backend: backends.join(', '),
     mergedFrom: dirs.map((d) => path.resolve(d)),
   });
-  const outcome = await finishDirectory(out, study, first.layout, finished, manifest, options.plots !== false);
-  return { ...outcome, total };
+  makeDirectorySync(out);
+  const lock = lockDirectory(out, '--out');
+  try {
+    const outcome = await finishDirectory(out, study, first.layout, finished, manifest, options.plots !== false);
+    return { ...outcome, total };
+  } finally {
+    lock.release();
+  }
 }
 
-/** OUT must be new, empty, or an earlier merge of the same study, and none of the inputs. */
+/** OUT must be new, empty, or an earlier merge of the same study, and none of the inputs; it is not made here. */
 function checkOutput(out: string, dirs: readonly string[], first: StudyDirectory): void {
-  if (!existsSync(out)) {
-    mkdirSync(out, { recursive: true });
-    return;
-  }
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new StudyError(`--out ${out}: is a file, not a directory`);
   const real = realpathSync(out);
   for (const dir of dirs) if (realpathSync(dir) === real) throw new StudyError(`--out ${out} is one of the directories being merged; choose a new one`);
   const manifest = readManifest(out);
   if (manifest === undefined) {
-    if (readdirSync(out).length > 0) throw new StudyError(`--out ${out}: not empty and holds no study; choose another directory`);
+    if (readdirSync(out).some((name) => name !== LOCK_FILE)) throw new StudyError(`--out ${out}: not empty and holds no study; choose another directory`);
     return;
   }
   if (manifest.mergedFrom === undefined || studyDifference(manifest.study, first.manifest.study) !== undefined) {
@@ -100,9 +108,21 @@ function checkOutput(out: string, dirs: readonly string[], first: StudyDirectory
   }
 }
 
-/** Renders summary.csv and the plots of `dir` again from its finished trials; results.csv is left as it is. */
+/**
+ * Renders summary.csv and the plots of `dir` again from its finished trials; results.csv is left
+ * as it is. A directory whose results.csv is missing, or holds fewer finished trials than its
+ * manifest records (deleted or truncated by hand, a copy that kept only some files), is refused:
+ * the summary it holds may be the only record of those trials, and is not replaced by a smaller one.
+ */
 export async function reportStudy(dir: string, options: { plots?: boolean } = {}): Promise<{ study: Study; layout: ResultsLayout; summary: SummaryRow[]; done: number; total: number; manifest: Manifest }> {
   const { study, layout, finished, manifest } = openStudyDirectory(dir);
+  const recorded = manifest.trials.done;
+  if (!existsSync(path.join(dir, RESULTS_FILE)) && (recorded > 0 || existsSync(path.join(dir, 'summary.csv')))) {
+    throw new StudyError(`${dir}: ${RESULTS_FILE} is missing (${MANIFEST_FILE} records ${recorded} finished trials); nothing rebuilt, summary.csv and the plots are left as they are`);
+  }
+  if (finished.size < recorded) {
+    throw new StudyError(`${dir}: ${RESULTS_FILE} holds ${finished.size} finished trials, but ${MANIFEST_FILE} records ${recorded}; nothing rebuilt, summary.csv and the plots are left as they are`);
+  }
   const summary = summarize(study, layout, parseRows(layout, finished.values()));
   writeSummary(dir, study, layout, summary);
   if (options.plots !== false && summary.length > 0) await writePlots(dir, study, layout, summary);

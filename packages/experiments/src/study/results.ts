@@ -110,9 +110,20 @@ export interface FinishedTrial extends TrialRecord {
 
 /** Appends a finished trial: its rows first, then its journal line (see the header comment). */
 export function appendTrial(dir: string, finished: FinishedTrial): void {
-  appendFileSync(path.join(dir, RESULTS_FILE), finished.lines);
+  appendNamed(path.join(dir, RESULTS_FILE), finished.lines);
   const { point, trial, seed, rows, seconds } = finished;
-  appendFileSync(path.join(dir, JOURNAL_FILE), JSON.stringify({ point, trial, seed, rows, seconds }) + '\n');
+  appendNamed(path.join(dir, JOURNAL_FILE), JSON.stringify({ point, trial, seed, rows, seconds }) + '\n');
+}
+
+/** appendFileSync whose errors name the file (write(2)'s ENOSPC carries no path of its own). */
+function appendNamed(file: string, text: string): void {
+  try {
+    appendFileSync(file, text);
+  } catch (err) {
+    const system = err as NodeJS.ErrnoException;
+    if (system.code !== undefined && system.path === undefined) system.path = file;
+    throw err;
+  }
 }
 
 export function taskKey(point: number, trial: number): string {

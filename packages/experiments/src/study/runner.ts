@@ -8,16 +8,17 @@
  * With jobs > 1 the trials run on worker threads (./worker, from the built package); the main
  * thread writes. Seeds come from ./seeds, so none of this changes a single number.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Backend } from '@rbmlab/core';
+import { ATOMIC_TEMPORARY, makeDirectorySync, processAlive, removeStaleTemporaries, type Backend } from '@rbmlab/core';
 import { selectBackend, type BackendChoice, type SelectedBackend, type SelectedBackendInfo } from '../backends';
 import type { MetricRow } from './experiment';
 import { commit, MANIFEST_FILE, pointsOf, readManifest, studyDifference, versions, writeManifest, type Manifest, type Session, type Shard } from './manifest';
 import { writePlots } from './plots';
-import { appendTrial, formatTrialRows, readFinishedTrials, resultsLayout, taskKey, writeCanonicalResults, parseRows, type FinishedTrial, type ResultsLayout } from './results';
+import { lockDirectory, LOCK_FILE, type DirectoryLock } from './lock';
+import { appendTrial, formatTrialRows, JOURNAL_FILE, RESULTS_FILE, readFinishedTrials, resultsLayout, taskKey, writeCanonicalResults, parseRows, type FinishedTrial, type ResultsLayout } from './results';
 import { trialSeed } from './seeds';
 import { StudyError, formatPoint, type GridPoint, type Study } from './study';
 import { summarize, writeSummary, type SummaryRow } from './summary';
@@ -114,31 +115,47 @@ export function studyTasks(study: Study, shard?: Shard): Task[] {
   return tasks;
 }
 
-/** Checks that `dir` may receive this run and returns the trials it already holds. */
-function prepareDirectory(dir: string, study: Study, layout: ResultsLayout, shard: Shard | null, resume: boolean): { finished: Map<string, FinishedTrial>; previous?: Manifest } {
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
-    return { finished: new Map() };
+/**
+ * Names a run leaves in a directory before its manifest exists (a run killed in its first
+ * milliseconds, by this or an earlier rbmlab): such a directory is taken as new.
+ */
+function onlyRunLeftovers(dir: string, entries: readonly string[]): boolean {
+  const journal = path.join(dir, JOURNAL_FILE);
+  const noTrials = !existsSync(journal) || readFileSync(journal, 'utf8').trim() === '';
+  return noTrials && entries.every((name) => name === RESULTS_FILE || name === JOURNAL_FILE || name === LOCK_FILE || ATOMIC_TEMPORARY.test(name));
+}
+
+/**
+ * Makes `dir` ready for this run and takes its lock: checks that it may receive the run (new,
+ * empty, a run killed before it wrote anything, or this study with --resume), removes temporary
+ * files of killed writers, and returns the trials it already holds. Nothing is written to a
+ * directory that is refused, and the lock is released again.
+ */
+function prepareDirectory(dir: string, study: Study, layout: ResultsLayout, shard: Shard | null, resume: boolean): { lock: DirectoryLock; finished: Map<string, FinishedTrial>; previous?: Manifest } {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new StudyError(`--out ${dir}: is a file, not a directory`);
+  if (existsSync(dir) && readManifest(dir) === undefined) {
+    const entries = readdirSync(dir);
+    if (entries.length > 0 && !onlyRunLeftovers(dir, entries)) throw new StudyError(`--out ${dir}: not empty and holds no study (no ${MANIFEST_FILE}); choose another directory`);
   }
-  const previous = readManifest(dir);
-  if (previous === undefined) {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      throw new StudyError(`--out ${dir}: not a directory`);
+  // every missing level is made with a plain mkdir: /proc, read-only or full file systems fail here, at once
+  makeDirectorySync(dir);
+  const lock = lockDirectory(dir, '--out');
+  try {
+    removeStaleTemporaries(dir, processAlive);
+    const previous = readManifest(dir);
+    if (previous === undefined) return { lock, finished: new Map() };
+    if (!resume) throw new StudyError(`--out ${dir}: already holds study "${previous.study.name}"; add --resume to continue it, or choose another directory`);
+    const differs = studyDifference(previous.study, study.file);
+    if (differs !== undefined) throw new StudyError(`--resume: ${dir} holds a different study (its "${differs}" differs from the study file's)`);
+    if (JSON.stringify(previous.shard) !== JSON.stringify(shard)) {
+      const show = (s: Shard | null) => (s ? `--shard ${s.index}/${s.count}` : 'no --shard');
+      throw new StudyError(`--resume: ${dir} was run with ${show(previous.shard)}, not ${show(shard)}`);
     }
-    if (entries.length > 0) throw new StudyError(`--out ${dir}: not empty and holds no study (no ${MANIFEST_FILE}); choose another directory`);
-    return { finished: new Map() };
+    return { lock, finished: readFinishedTrials(dir, study, layout, (m) => new StudyError(m)), previous };
+  } catch (err) {
+    lock.release();
+    throw err;
   }
-  if (!resume) throw new StudyError(`--out ${dir}: already holds study "${previous.study.name}"; add --resume to continue it, or choose another directory`);
-  const differs = studyDifference(previous.study, study.file);
-  if (differs !== undefined) throw new StudyError(`--resume: ${dir} holds a different study (its "${differs}" differs from the study file's)`);
-  if (JSON.stringify(previous.shard) !== JSON.stringify(shard)) {
-    const show = (s: Shard | null) => (s ? `--shard ${s.index}/${s.count}` : 'no --shard');
-    throw new StudyError(`--resume: ${dir} was run with ${show(previous.shard)}, not ${show(shard)}`);
-  }
-  return { finished: readFinishedTrials(dir, study, layout, (m) => new StudyError(m)), previous };
 }
 
 export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
@@ -153,39 +170,48 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   const jobs = options.jobs ?? 1;
   const tasks = studyTasks(study, options.shard);
   const total = study.points.length * study.file.trials;
-  const { finished, previous } = prepareDirectory(dir, study, layout, shard, options.resume === true);
-  const assignedKeys = new Set(tasks.map((t) => taskKey(t.point.index, t.trial)));
-  for (const key of finished.keys()) if (!assignedKeys.has(key)) finished.delete(key);
-  // start from a clean state: rows of trials cut off mid-write are dropped here
-  writeCanonicalResults(dir, layout, finished.values());
-  const remaining = tasks.filter((t) => !finished.has(taskKey(t.point.index, t.trial)));
-  const session: Session = { command: previous ? 'resume' : 'run', started: new Date().toISOString(), trialsRun: 0, jobs, backend: backend.name };
-  const sessions = [...(previous?.timings.sessions ?? [])];
-  const manifest = (status: Manifest['status'], current: Session): Manifest =>
-    buildManifest(study, layout, { status, shard, assigned: tasks.length, finished, sessions: [...sessions, current], backend: backend.name, backendInfo: selected.info });
-  writeManifest(dir, manifest('running', session));
-  options.onStart?.({ done: finished.size, assigned: tasks.length, total, backend: selected });
-
-  const started = performance.now();
-  let ran = 0;
-  const record = (task: Task, rows: readonly MetricRow[], seconds: number) => {
-    const trial: FinishedTrial = { point: task.point.index, trial: task.trial, seed: task.seed, rows: rows.length, seconds, lines: formatTrialRows(layout, task.point, task.trial, task.seed, rows) };
-    appendTrial(dir, trial);
-    finished.set(taskKey(trial.point, trial.trial), trial);
-    ran++;
-    options.onTrial?.({ done: finished.size, assigned: tasks.length, point: task.point, trial: task.trial, seconds });
-  };
-  const endSession = (): Session => ({ ...session, finished: new Date().toISOString(), seconds: (performance.now() - started) / 1000, trialsRun: ran });
+  const { lock, finished, previous } = prepareDirectory(dir, study, layout, shard, options.resume === true);
   try {
-    if (jobs <= 1) await runInProcess(study, remaining, backend, record, options.signal);
-    else await runOnWorkers(study, remaining, jobs, { backend: choice, expected: backend.name }, record, options.signal);
-  } catch (err) {
-    writeManifest(dir, manifest('interrupted', endSession()));
-    if (err instanceof StudyInterrupted) throw new StudyInterrupted(finished.size, tasks.length);
-    throw err;
+    const assignedKeys = new Set(tasks.map((t) => taskKey(t.point.index, t.trial)));
+    for (const key of finished.keys()) if (!assignedKeys.has(key)) finished.delete(key);
+    const session: Session = { command: previous ? 'resume' : 'run', started: new Date().toISOString(), trialsRun: 0, jobs, backend: backend.name };
+    const sessions = [...(previous?.timings.sessions ?? [])];
+    const manifest = (status: Manifest['status'], current: Session): Manifest =>
+      buildManifest(study, layout, { status, shard, assigned: tasks.length, finished, sessions: [...sessions, current], backend: backend.name, backendInfo: selected.info });
+    // the manifest first: from here on a kill at any moment leaves a directory --resume continues
+    writeManifest(dir, manifest('running', session));
+    // start from a clean state: rows of trials cut off mid-write are dropped here
+    writeCanonicalResults(dir, layout, finished.values());
+    const remaining = tasks.filter((t) => !finished.has(taskKey(t.point.index, t.trial)));
+    options.onStart?.({ done: finished.size, assigned: tasks.length, total, backend: selected });
+
+    const started = performance.now();
+    let ran = 0;
+    const record = (task: Task, rows: readonly MetricRow[], seconds: number) => {
+      const trial: FinishedTrial = { point: task.point.index, trial: task.trial, seed: task.seed, rows: rows.length, seconds, lines: formatTrialRows(layout, task.point, task.trial, task.seed, rows) };
+      appendTrial(dir, trial);
+      finished.set(taskKey(trial.point, trial.trial), trial);
+      ran++;
+      options.onTrial?.({ done: finished.size, assigned: tasks.length, point: task.point, trial: task.trial, seconds });
+    };
+    const endSession = (): Session => ({ ...session, finished: new Date().toISOString(), seconds: (performance.now() - started) / 1000, trialsRun: ran });
+    try {
+      if (jobs <= 1) await runInProcess(study, remaining, backend, record, options.signal);
+      else await runOnWorkers(study, remaining, jobs, { backend: choice, expected: backend.name }, record, options.signal);
+    } catch (err) {
+      try {
+        writeManifest(dir, manifest('interrupted', endSession()));
+      } catch {
+        // a full disk can refuse this too; the journal alone lets --resume continue
+      }
+      if (err instanceof StudyInterrupted) throw new StudyInterrupted(finished.size, tasks.length);
+      throw err;
+    }
+    const outcome = await finishDirectory(dir, study, layout, finished, manifest('complete', endSession()), options.plots !== false);
+    return { ...outcome, ran, assigned: tasks.length, total };
+  } finally {
+    lock.release();
   }
-  const outcome = await finishDirectory(dir, study, layout, finished, manifest('complete', endSession()), options.plots !== false);
-  return { ...outcome, ran, assigned: tasks.length, total };
 }
 
 async function runInProcess(study: Study, tasks: readonly Task[], backend: Backend, record: (task: Task, rows: readonly MetricRow[], seconds: number) => void, signal?: AbortSignal): Promise<void> {

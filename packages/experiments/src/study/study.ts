@@ -5,6 +5,7 @@
  * study whose every trial has valid parameters; each error names the field at fault.
  */
 import { readFileSync } from 'node:fs';
+import { jsonProblem, parseJson } from '@rbmlab/core';
 import { experimentByName, EXPERIMENTS } from '../families';
 import { ParamError, type Experiment, type ParamValue, type Params } from './experiment';
 import { resolveParams } from './params';
@@ -64,8 +65,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The most trials a study may have unless the caller raises the limit (rbmlab run --max-trials):
+ * a typo in a grid ("N": a list of 10,000 values, or three long lists) should be refused at once,
+ * not start a run of months or exhaust memory resolving its points.
+ */
+export const MAX_TRIALS = 100_000;
+
+export interface ParseStudyOptions {
+  /** Refuse a study with more trials (grid points x trials) than this; default MAX_TRIALS. */
+  readonly maxTrials?: number;
+}
+
+/** "1,234,567": counts as messages show them. */
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** Validates the JSON value of a study file and resolves its grid. */
-export function parseStudy(json: unknown): Study {
+export function parseStudy(json: unknown, options: ParseStudyOptions = {}): Study {
   if (!isRecord(json)) throw new StudyError('the study file must hold a JSON object');
   for (const key of Object.keys(json)) {
     if (!(TOP_LEVEL as readonly string[]).includes(key)) throw new StudyError(`${key}: unknown field (a study has ${TOP_LEVEL.join(', ')})`);
@@ -79,8 +97,9 @@ export function parseStudy(json: unknown): Study {
   }
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new StudyError(`seed: expected a non-negative integer, got ${JSON.stringify(seed)}`);
   if (typeof trials !== 'number' || !Number.isSafeInteger(trials) || trials < 1) throw new StudyError(`trials: expected a positive integer, got ${JSON.stringify(trials)}`);
-  const params = json.params ?? {};
-  if (!isRecord(params)) throw new StudyError('params: expected an object of parameter values');
+  // absent means no fixed parameters; null (or anything but an object) is refused, not read as {}
+  const params = json.params === undefined ? {} : json.params;
+  if (!isRecord(params)) throw new StudyError(`params: expected an object of parameter values, got ${JSON.stringify(params)}`);
   if (!isRecord(json.grid)) throw new StudyError('grid: expected an object of lists, e.g. {"alpha": [0.05, 0.1]}');
   const grid = json.grid;
   const gridKeys = Object.keys(grid);
@@ -95,6 +114,14 @@ export function parseStudy(json: unknown): Study {
       seen.add(text);
     }
   }
+  // counted before the grid is resolved: a grid of a billion points is refused, not built
+  const points = gridKeys.reduce((n, key) => n * (grid[key] as unknown[]).length, 1);
+  const maxTrials = options.maxTrials ?? MAX_TRIALS;
+  if (points * trials > maxTrials) {
+    throw new StudyError(
+      `${count(points * trials)} trials (${count(points)} grid points x ${count(trials)} trials) is past the limit of ${count(maxTrials)}; check the grid, or raise the limit with --max-trials`,
+    );
+  }
   const plot = parsePlotOptions(json.plot);
   const file: StudyFile = {
     name,
@@ -105,18 +132,18 @@ export function parseStudy(json: unknown): Study {
     grid: grid as Record<string, ParamValue[]>,
     ...(plot ? { plot } : {}),
   };
-  const points: GridPoint[] = [];
+  const resolved: GridPoint[] = [];
   for (const values of cartesian(gridKeys, file.grid)) {
-    let resolved: Params;
+    let pointParams: Params;
     try {
-      resolved = resolveParams(experiment, params, values);
+      pointParams = resolveParams(experiment, params, values);
     } catch (err) {
       if (err instanceof ParamError) throw new StudyError(err.crossCheck ? `${err.message} (at grid point ${formatPoint(values)})` : err.message);
       throw err;
     }
-    points.push({ index: points.length, values, params: resolved });
+    resolved.push({ index: resolved.length, values, params: pointParams });
   }
-  return { file, experiment, gridKeys, points };
+  return { file, experiment, gridKeys, points: resolved };
 }
 
 /** The points of the grid in order: the first key varies slowest. */
@@ -138,7 +165,7 @@ export function formatPoint(values: Readonly<Record<string, ParamValue>>): strin
 }
 
 /** Reads and validates a study file; every failure is a StudyError naming the file. */
-export function readStudy(file: string): Study {
+export function readStudy(file: string, options: ParseStudyOptions = {}): Study {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -148,12 +175,12 @@ export function readStudy(file: string): Study {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (err) {
-    throw new StudyError(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new StudyError(`${file}: ${jsonProblem(err)}`);
   }
   try {
-    return parseStudy(json);
+    return parseStudy(json, options);
   } catch (err) {
     if (err instanceof StudyError) throw new StudyError(`${file}: ${err.message}`);
     throw err;

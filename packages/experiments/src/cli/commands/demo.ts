@@ -13,7 +13,7 @@ import { filePath, nonNegativeInteger, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { EXIT_OK } from '../errors';
-import { writeOutput } from './shared';
+import { outputPath, writeOutput } from './shared';
 
 const LABELS: Record<string, string> = { exact: 'exact P(v)', gibbs: 'gibbs', heatbath: 'heatbath', 'exact-draws': 'exact draws' };
 
@@ -81,7 +81,7 @@ export const demoCommand: Command = {
       .option('sweeps', { describe: 'sweeps per chain from its random start, an integer >= 0', default: DEFAULTS.demo.sweeps, requiresArg: true }),
 
   async run(args: Args, io: Io): Promise<number> {
-    const outDir = filePath('out', args.out);
+    const outDir = outputPath('out', args.out, { directory: true });
     const options = {
       seed: seed('seed', args.seed),
       chains: positiveInteger('chains', args.chains),

@@ -23,7 +23,7 @@ import {
 } from '@rbmlab/core';
 import { checkDataForLayer, readDataFile } from '../../data/csv';
 import { dataFlags, dataReadOptions } from '../data-flags';
-import { filePath, modelPath, positiveInteger, seed } from '../args';
+import { checkMemory, filePath, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
@@ -51,6 +51,7 @@ export const evalCommand: Command = {
     const seedValue = seed('seed', args.seed);
     const readOptions = dataReadOptions(args);
     const rbm = loadRbm(file);
+    checkMemory('chains', chains, 32 * (rbm.numVisible + rbm.numHidden), `${chains} AIS runs of ${rbm.numVisible} visible and ${rbm.numHidden} hidden units`, 8 * Math.max(rbm.numVisible, rbm.numHidden));
     const dataset = readDataFile(dataFile, readOptions);
     checkDataForLayer(dataset, rbm.visible, dataFile);
     const { data, rows } = dataset;

@@ -8,7 +8,7 @@
  * over the C importance weights; AIS is biased low in log Z by Jensen's inequality).
  */
 import { annealedImportanceSampling, createRng, exactLogZ, loadModelFile, type RBM } from '@rbmlab/core';
-import { choice, modelPath, positiveInteger, seed } from '../args';
+import { checkMemory, choice, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS, LOGZ_METHODS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
@@ -47,6 +47,8 @@ export const logzCommand: Command = {
     const loaded = loadModelFile(file);
     if (loaded.kind !== 'rbm') return higherOrderLogZ(loaded, file, method, args.json === true, io);
     const rbm = loaded.model;
+    // AIS keeps each run's visible and hidden states, conditionals and weights (float64)
+    if (method === 'ais') checkMemory('chains', chains, 32 * (rbm.numVisible + rbm.numHidden), `${chains} AIS runs of ${rbm.numVisible} visible and ${rbm.numHidden} hidden units`, 8 * Math.max(rbm.numVisible, rbm.numHidden));
     if (method === 'ais') return aisLogZ(rbm, file, { chains, steps, seed: seedValue }, args.json === true, io);
     let result;
     try {

@@ -16,12 +16,12 @@
 import { createRng, defaultSampler, enumerationSide, loadModelFile, sampleVisibleStates, SAMPLER_NAMES, DenseAssociativeMemory, type RBM, type SamplerName } from '@rbmlab/core';
 import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice, type SelectedBackend } from '../../backends';
 import { statesToCsv } from '../../csv';
-import { choice, filePath, modelPath, nonNegativeInteger, positiveInteger, seed } from '../args';
+import { checkMemory, choice, filePath, modelPath, nonNegativeInteger, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_OK } from '../errors';
 import { higherOrderSample } from './higher-order';
-import { asInputError, writeOutput } from './shared';
+import { asInputError, outputPath, writeOutput } from './shared';
 
 /**
  * Refuses a sampler the model does not admit, with the reason and what to use instead.
@@ -76,13 +76,19 @@ export const sampleCommand: Command = {
   async run(args: Args, io: Io): Promise<number> {
     // every flag is checked before any work, and the output is written only at the end
     const file = modelPath(args.model);
-    const out = filePath('out', args.out);
+    const out = outputPath('out', args.out);
     const chains = positiveInteger('chains', args.chains);
     const sweeps = nonNegativeInteger('sweeps', args.sweeps);
     const seedValue = seed('seed', args.seed);
     const requested = args.sampler === undefined ? undefined : choice('sampler', args.sampler, SAMPLER_NAMES);
     const backendChoice = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
     const loaded = loadModelFile(file);
+    {
+      // per chain: visible and hidden states (float64, twice: chains and the copy read out) and its CSV row
+      const n = loaded.kind === 'rbm' ? loaded.model.numVisible : loaded.model.size;
+      const m = loaded.kind === 'rbm' ? loaded.model.numHidden : 0;
+      checkMemory('chains', chains, 16 * (n + m) + 24 * n, `${chains} chains of ${n} visible${m > 0 ? ` and ${m} hidden` : ''} units`, 8 * n);
+    }
     if (backendChoice === 'gpu') {
       if (loaded.kind === 'rbm') {
         const sampler = requested ?? defaultSampler(loaded.model);

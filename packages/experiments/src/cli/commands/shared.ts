@@ -1,8 +1,10 @@
 /** Helpers shared by the commands. */
 import * as fs from 'fs';
 import * as nodePath from 'path';
-import { writeFileAtomicSync } from '@rbmlab/core';
+import { makeDirectorySync, writeFileAtomicSync } from '@rbmlab/core';
+import { filePath } from '../args';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../errors';
+import { systemErrorLine } from '../system-errors';
 
 /** Errors that mean the path given is unusable (the user's to fix), rather than a system failure. */
 const PATH_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENAMETOOLONG']);
@@ -23,7 +25,7 @@ export function asInputError(err: unknown, file: string): unknown {
  */
 export function writeOutput(file: string, content: string | Uint8Array, flag: string): void {
   try {
-    fs.mkdirSync(nodePath.dirname(nodePath.resolve(file)), { recursive: true });
+    makeDirectorySync(nodePath.dirname(nodePath.resolve(file)));
     writeFileAtomicSync(file, content);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -31,5 +33,58 @@ export function writeOutput(file: string, content: string | Uint8Array, flag: st
       `--${flag} ${file}: cannot write file (${code ?? (err as Error).message})`,
       code !== undefined && PATH_ERRORS.has(code) ? EXIT_USAGE : EXIT_FAILURE,
     );
+  }
+}
+
+/**
+ * The path of an output flag (--out FILE, or a directory with `directory`), checked before any
+ * work so that a long run never ends in "cannot write": its nearest existing ancestor must be a
+ * directory in which a file can be created (a probe file is made and removed there: that is what
+ * catches /proc, read-only and permission-less places, which access(2) lets through for root),
+ * and the path itself must not be a directory (or, with `directory`, a file). Missing directories
+ * are made when the output is written. One line naming the flag otherwise, exit 2.
+ */
+export function outputPath(flag: string, value: unknown, options: { directory?: boolean } = {}): string {
+  const file = filePath(flag, value);
+  const target = nodePath.resolve(file);
+  const fail = (why: string): never => {
+    throw new CliError(`--${flag} ${file}: ${why}`);
+  };
+  const existing = statOrUndefined(target, fail);
+  if (existing?.isDirectory() === true && options.directory !== true) fail('is a directory; give a file name');
+  if (existing !== undefined && !existing.isDirectory() && options.directory === true) fail('is a file, not a directory');
+  let ancestor = options.directory === true ? target : nodePath.dirname(target);
+  for (;;) {
+    const stat = statOrUndefined(ancestor, fail);
+    if (stat !== undefined) {
+      if (!stat.isDirectory()) fail(`${ancestor} is not a directory`);
+      break;
+    }
+    ancestor = nodePath.dirname(ancestor);
+  }
+  const probe = nodePath.join(ancestor, `.rbmlab-probe.${process.pid}.0.tmp`);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+    fs.unlinkSync(probe);
+  } catch (err) {
+    fail(`cannot write in ${ancestor}: ${systemErrorLine(err)?.line.replace(/^cannot \S+ \S+: /, '') ?? (err as Error).message}`);
+  }
+  return file;
+}
+
+/** stat(2) of a path, undefined when nothing is there; a dangling symbolic link is refused. */
+function statOrUndefined(target: string, fail: (why: string) => never): fs.Stats | undefined {
+  try {
+    return fs.statSync(target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') fail('a part of the path is a file, not a directory');
+    if (code !== 'ENOENT') fail(systemErrorLine(err)?.line ?? (err as Error).message);
+    try {
+      if (fs.lstatSync(target).isSymbolicLink()) fail(`${target} is a symbolic link whose target does not exist`);
+    } catch (inner) {
+      if (inner instanceof CliError) throw inner;
+    }
+    return undefined;
   }
 }

@@ -18,7 +18,7 @@ import type { JobState } from '../../slurm/queue';
 import type { Resources } from '../../slurm/scripts';
 import { activeJob, arraySpec, mergeSubmission, planSubmission, resumeCommand, sbatchOptions, shardLogs, shardsToRun, ShardsIncomplete, submissionStatus, submit, type SubmissionStatus } from '../../slurm/submission';
 import { BACKEND_FAMILIES, checkBackendFamily } from '../../study/runner';
-import { readStudy } from '../../study/study';
+import { MAX_TRIALS, readStudy } from '../../study/study';
 import { summaryTable } from '../../study/summary';
 import { choice, positiveInteger } from '../args';
 import type { Args, Command, CommandGroup, Io } from '../command';
@@ -52,7 +52,7 @@ function resources(args: Args, backend: BackendChoice): Resources {
 const submitCommand: Command = {
   name: 'slurm submit',
   command: 'submit <study>',
-  usage: 'rbmlab slurm submit STUDY.json --out DIR --shards N [--partition P] [--time T] [--cpus C] [--backend cpu|gpu [--gpus G]] [--resume] [--dry-run]',
+  usage: 'rbmlab slurm submit STUDY.json --out DIR --shards N [--partition P] [--time T] [--cpus C] [--backend cpu|gpu [--gpus G]] [--resume] [--max-trials N] [--dry-run]',
   describe: 'Submit a study as a SLURM job array (one shard per task) and a merge job; --resume submits what is unfinished',
   builder: (y) =>
     y
@@ -65,6 +65,7 @@ const submitCommand: Command = {
       .option('backend', { describe: `cpu, or gpu (gpu.js kernels; families ${BACKEND_FAMILIES.join(', ')})`, default: 'cpu', requiresArg: true })
       .option('gpus', { describe: `GPUs per shard task with --backend gpu (--gres=gpu:G); ${DEFAULTS.slurm.gpus} if not given`, requiresArg: true })
       .option('resume', { describe: 'DIR holds an earlier submission: submit its shards that are neither complete nor queued, and a new merge', type: 'boolean', default: false })
+      .option('max-trials', { describe: `refuse a study of more trials than this (default ${MAX_TRIALS.toLocaleString('en-US')})`, requiresArg: true })
       .option('dry-run', { describe: 'print the job scripts and the sbatch commands; write and submit nothing', type: 'boolean', default: false }),
 
   async run(args: Args, io: Io): Promise<number> {
@@ -73,7 +74,7 @@ const submitCommand: Command = {
     const shards = args.shards === undefined ? undefined : positiveInteger('shards', args.shards);
     const backend = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
     const wanted = resources(args, backend);
-    const study = readStudy(studyFile);
+    const study = readStudy(studyFile, { maxTrials: args['max-trials'] === undefined ? MAX_TRIALS : positiveInteger('max-trials', args['max-trials']) });
     checkBackendFamily(study, backend);
     const request = { studyFile, study, out, shards, resume: args.resume === true, backend, resources: wanted, node: process.execPath, rbmlab: RBMLAB_BIN, env: process.env };
     const plan = planSubmission(request);

@@ -22,7 +22,7 @@ import type { Experiment } from '../../study/experiment';
 import type { Shard } from '../../study/manifest';
 import { mergeStudies, reportStudy } from '../../study/merge';
 import { runStudy, StudyInterrupted, TrialError } from '../../study/runner';
-import { formatPoint, readStudy } from '../../study/study';
+import { formatPoint, MAX_TRIALS, readStudy } from '../../study/study';
 import { summaryTable } from '../../study/summary';
 
 /** Exit code of a run stopped by SIGINT (128 + 2, as shells report it). */
@@ -53,7 +53,7 @@ function duration(seconds: number): string {
 export const runCommand: Command = {
   name: 'run',
   command: 'run <study>',
-  usage: 'rbmlab run STUDY.json --out DIR [--resume] [--shard i/n] [--jobs J] [--backend cpu|gpu] [--no-plots]',
+  usage: 'rbmlab run STUDY.json --out DIR [--resume] [--shard i/n] [--jobs J] [--backend cpu|gpu] [--no-plots] [--max-trials N]',
   describe: 'Run a study: every grid point x trial, seeded, into DIR (results.csv, summary.csv, manifest.json, plots)',
   builder: (y) =>
     y
@@ -63,7 +63,8 @@ export const runCommand: Command = {
       .option('shard', { describe: 'run only shard i of n (0 <= i < n): trials k with k mod n = i; combine with rbmlab merge', requiresArg: true })
       .option('jobs', { describe: 'worker threads running trials in parallel', default: DEFAULTS.run.jobs, requiresArg: true })
       .option('backend', { describe: 'cpu, or gpu (gpu.js kernels; mode from RBMLAB_GPU_MODE, default best); recorded in manifest.json', default: 'cpu', requiresArg: true })
-      .option('plots', { describe: 'render plots (--no-plots to skip)', type: 'boolean', default: true }),
+      .option('plots', { describe: 'render plots (--no-plots to skip)', type: 'boolean', default: true })
+      .option('max-trials', { describe: `refuse a study of more trials than this (default ${MAX_TRIALS.toLocaleString('en-US')})`, requiresArg: true }),
 
   async run(args: Args, io: Io): Promise<number> {
     const file = positional('STUDY.json', args.study, 'study file');
@@ -71,7 +72,7 @@ export const runCommand: Command = {
     const jobs = positiveInteger('jobs', args.jobs);
     const shard = parseShard(args.shard);
     const backend = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
-    const study = readStudy(file);
+    const study = readStudy(file, { maxTrials: args['max-trials'] === undefined ? MAX_TRIALS : positiveInteger('max-trials', args['max-trials']) });
     const controller = new AbortController();
     const release = io.onInterrupt?.(() => controller.abort());
     let progress: ReturnType<typeof createProgress> | undefined;
@@ -89,7 +90,11 @@ export const runCommand: Command = {
         backend,
         plots: args.plots !== false,
         signal: controller.signal,
-        onStart: ({ done, assigned, backend: selected }) => {
+        onStart: ({ done, assigned, total, backend: selected }) => {
+          // the size of the work, before any of it: points x trials (and this shard's share)
+          const points = study.points.length;
+          const share = shard ? `; shard ${shard.index}/${shard.count} runs ${assigned.toLocaleString('en-US')}` : '';
+          io.stderr(`rbmlab run: study "${study.file.name}": ${total.toLocaleString('en-US')} trial${total === 1 ? '' : 's'} (${points.toLocaleString('en-US')} grid point${points === 1 ? '' : 's'} x ${study.file.trials} trial${study.file.trials === 1 ? '' : 's'})${share}\n`);
           const line = backendLine(selected);
           if (line !== null) io.stderr(line);
           started = performance.now();

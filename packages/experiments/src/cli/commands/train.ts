@@ -34,6 +34,9 @@ import {
   DivergenceError,
   enumerationSide,
   loadCheckpoint,
+  makeDirectorySync,
+  processAlive,
+  removeStaleTemporaries,
   metricByName,
   METRIC_NAMES,
   normal,
@@ -59,12 +62,12 @@ import { formatCsvNumber, stateHeader } from '../../csv';
 import { renderSvg, svgToPng } from '../../study/plots';
 import { checkDataForLayer, readDataFile } from '../../data/csv';
 import { dataFlags, dataReadOptions } from '../data-flags';
-import { choice, filePath, nonNegativeNumber, positiveInteger, positiveNumber, seed } from '../args';
+import { checkMemory, choice, filePath, nonNegativeNumber, positiveInteger, positiveNumber, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
 import { createProgress } from '../progress';
-import { writeOutput } from './shared';
+import { outputPath, writeOutput } from './shared';
 
 const D = DEFAULTS.train;
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -116,7 +119,7 @@ export const trainCommand: Command = {
     // every flag is checked before any work
     const dataFile = filePath('data', args.data);
     const size = positiveInteger('size', args.size);
-    const out = filePath('out', args.out);
+    const out = outputPath('out', args.out);
     const visibleType = choice('visible', args.visible, VISIBLE_UNIT_TYPES);
     const hiddenType = choice('hidden', args.hidden, HIDDEN_UNIT_TYPES);
     const method = choice('method', args.method, TRAINING_METHODS) as TrainingMethod;
@@ -134,11 +137,15 @@ export const trainCommand: Command = {
     const backendChoice = choice('backend', args.backend, BACKEND_CHOICES) as BackendChoice;
     if (method === 'pt' && replicas < 2) throw new CliError(`--replicas must be at least 2 for parallel tempering, got ${replicas}`);
     const metricName = args.metric === undefined ? undefined : choice('metric', args.metric, METRIC_NAMES);
-    const checkpointDir = args.checkpoint === undefined ? undefined : filePath('checkpoint', args.checkpoint);
+    const checkpointDir = args.checkpoint === undefined ? undefined : outputPath('checkpoint', args.checkpoint, { directory: true });
     if (args.resume === true && checkpointDir === undefined) throw new CliError('--resume needs --checkpoint DIR (the directory the run was checkpointed to)');
 
     const readOptions = dataReadOptions(args);
     const dataset = readDataFile(dataFile, readOptions);
+    // W and what the optimizer keeps of it (gradient, Adam's two moments, the best copy): 6 float64 a weight
+    checkMemory('size', size, 48 * dataset.cols, `${size} hidden units over ${dataset.cols} visible units`, 8 * dataset.cols);
+    // persistent chains (per replica with pt): visible and hidden states and conditionals
+    checkMemory('chains', chains * replicas, 32 * (dataset.cols + size), `${chains * replicas} chains of ${dataset.cols} visible and ${size} hidden units`, 8 * Math.max(dataset.cols, size));
     const epochs = epochsFlag === 'auto' ? autoEpochs(dataset.rows, batch) : epochsFlag;
     const selected = selectBackend(backendChoice);
     const backendNotice = backendLine(selected);
@@ -200,7 +207,9 @@ export const trainCommand: Command = {
 
     if (checkpointDir !== undefined) {
       try {
-        fs.mkdirSync(checkpointDir, { recursive: true });
+        makeDirectorySync(checkpointDir);
+        // a run killed while saving leaves its temporary checkpoint behind: remove those of dead runs
+        removeStaleTemporaries(checkpointDir, processAlive, [CHECKPOINT_FILE]);
       } catch (err) {
         throw new CliError(`--checkpoint ${checkpointDir}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
       }
@@ -347,7 +356,7 @@ function dataNames(names: readonly string[] | undefined): readonly string[] | un
 /** Writes the model file atomically, creating its directory; ModelFileError (one line) on failure. */
 function writeModel(out: string, rbm: RBM, visibleNames: readonly string[] | undefined): void {
   try {
-    fs.mkdirSync(nodePath.dirname(nodePath.resolve(out)), { recursive: true });
+    makeDirectorySync(nodePath.dirname(nodePath.resolve(out)));
   } catch (err) {
     throw new CliError(`--out ${out}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
