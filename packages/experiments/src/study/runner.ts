@@ -273,7 +273,7 @@ async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, 
         worker.postMessage(request);
       };
       for (let j = 0; j < Math.min(jobs, tasks.length); j++) {
-        const worker = new Worker(script, { workerData: { experiment: study.experiment.name, ...backend } satisfies WorkerSetup });
+        const worker = new Worker(script, { workerData: { experiment: study.experiment.name, ...backend, plugins: study.file.plugin ?? [] } satisfies WorkerSetup });
         workers.push(worker);
         worker.on('message', (response: TrialResponse) => {
           inFlight--;

@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { jsonProblem, parseJson } from '@rbmlab/core';
-import { experimentByName, EXPERIMENTS } from '../families';
+import * as path from 'node:path';
+import { experimentByName, experiments } from '../families';
+import { loadStudyPlugins } from './plugins';
 import { ParamError, type Experiment, type ParamValue, type Params } from './experiment';
 import { resolveParams } from './params';
 
@@ -20,6 +22,8 @@ export interface StudyFile {
   readonly grid: Readonly<Record<string, readonly ParamValue[]>>;
   /** Axis scales of the study's plots, where the automatic choice (plots.ts) is not wanted. */
   readonly plot?: PlotOptions;
+  /** Modules defining families of the user's own (./plugins.ts), as absolute paths once read. */
+  readonly plugin?: readonly string[];
 }
 
 /** `"plot": {"x": "log", "y": "linear"}` in a study file: the scale of each axis of its plots. */
@@ -48,7 +52,7 @@ export class StudyError extends Error {
   override readonly name = 'StudyError';
 }
 
-const TOP_LEVEL = ['name', 'experiment', 'seed', 'trials', 'params', 'grid', 'plot'] as const;
+const TOP_LEVEL = ['name', 'experiment', 'seed', 'trials', 'params', 'grid', 'plot', 'plugin'] as const;
 
 /** The `plot` field of a study file, validated. */
 function parsePlotOptions(value: unknown): PlotOptions | undefined {
@@ -75,6 +79,8 @@ export const MAX_TRIALS = 100_000;
 export interface ParseStudyOptions {
   /** Refuse a study with more trials (grid points x trials) than this; default MAX_TRIALS. */
   readonly maxTrials?: number;
+  /** The directory relative "plugin" paths start from (the study file's); default the working directory. */
+  readonly baseDir?: string;
 }
 
 /** "1,234,567": counts as messages show them. */
@@ -91,9 +97,11 @@ export function parseStudy(json: unknown, options: ParseStudyOptions = {}): Stud
   const { name, experiment: experimentName, seed, trials } = json;
   if (typeof name !== 'string' || name.trim() === '') throw new StudyError('name: expected a non-empty string');
   if (typeof experimentName !== 'string') throw new StudyError('experiment: expected the name of an experiment (see rbmlab list)');
+  // the study's own families first, so that "experiment" may name one of them
+  const plugin = loadStudyPlugins(json.plugin, options.baseDir ?? process.cwd());
   const experiment = experimentByName(experimentName);
   if (experiment === undefined) {
-    throw new StudyError(`experiment: unknown experiment ${JSON.stringify(experimentName)} (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`);
+    throw new StudyError(`experiment: unknown experiment ${JSON.stringify(experimentName)} (known: ${experiments().map((e) => e.name).join(', ')}; a family of your own is named by "plugin")`);
   }
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new StudyError(`seed: expected a non-negative integer, got ${JSON.stringify(seed)}`);
   if (typeof trials !== 'number' || !Number.isSafeInteger(trials) || trials < 1) throw new StudyError(`trials: expected a positive integer, got ${JSON.stringify(trials)}`);
@@ -131,6 +139,7 @@ export function parseStudy(json: unknown, options: ParseStudyOptions = {}): Stud
     params: params as Record<string, ParamValue>,
     grid: grid as Record<string, ParamValue[]>,
     ...(plot ? { plot } : {}),
+    ...(plugin ? { plugin } : {}),
   };
   const resolved: GridPoint[] = [];
   for (const values of cartesian(gridKeys, file.grid)) {
@@ -180,7 +189,7 @@ export function readStudy(file: string, options: ParseStudyOptions = {}): Study 
     throw new StudyError(`${file}: ${jsonProblem(err)}`);
   }
   try {
-    return parseStudy(json, options);
+    return parseStudy(json, { baseDir: path.dirname(path.resolve(file)), ...options });
   } catch (err) {
     if (err instanceof StudyError) throw new StudyError(`${file}: ${err.message}`);
     throw err;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendChoice } from '../backends';
 import { experimentByName } from '../families';
 import type { Params } from './experiment';
+import { loadPlugin } from './plugins';
 import { runTrial } from './trial';
 
 export interface TrialRequest {
@@ -20,6 +21,8 @@ export interface WorkerSetup {
   readonly backend: BackendChoice;
   /** The name of the main thread's backend, which every worker must match. */
   readonly expected?: string;
+  /** The study's plugin modules (absolute paths), loaded before the family is looked up. */
+  readonly plugins?: readonly string[];
 }
 
 export type TrialResponse =
@@ -27,6 +30,7 @@ export type TrialResponse =
   | { readonly id: number; readonly error: string };
 
 const setup = workerData as WorkerSetup;
+for (const file of setup.plugins ?? []) loadPlugin(file);
 const experiment = experimentByName(setup.experiment);
 const port = parentPort!;
 // this thread's own backend (the main thread has checked that it can be had)

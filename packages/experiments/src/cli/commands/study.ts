@@ -12,12 +12,14 @@
  * the summary table on stdout when the study is done.
  */
 import { BACKEND_CHOICES, backendLine, type BackendChoice } from '../../backends';
-import { choice, positiveInteger } from '../args';
+import { choice, filePath, positiveInteger } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
 import { createProgress } from '../progress';
-import { EXPERIMENTS } from '../../families';
+import { experiments as allExperiments } from '../../families';
+import { loadPlugin } from '../../study/plugins';
+import * as nodePath from 'node:path';
 import type { Experiment } from '../../study/experiment';
 import type { Shard } from '../../study/manifest';
 import { mergeStudies, reportStudy } from '../../study/merge';
@@ -177,12 +179,16 @@ function describeDefault(experiment: Experiment, name: string): string {
 export const listCommand: Command = {
   name: 'list',
   command: 'list',
-  usage: 'rbmlab list [--json]',
+  usage: 'rbmlab list [--json] [--plugin FILE]',
   describe: 'List the experiments a study can run, with their parameters, defaults and meaning',
-  builder: (y) => y.option('json', { describe: 'print one JSON object {"experiments": [...]}', type: 'boolean', default: false }),
+  builder: (y) =>
+    y
+      .option('json', { describe: 'print one JSON object {"experiments": [...]}', type: 'boolean', default: false })
+      .option('plugin', { describe: 'also list the families of this module (a family of your own; see docs/STUDIES.md)', requiresArg: true }),
   async run(args: Args, io: Io): Promise<number> {
+    if (args.plugin !== undefined) loadPlugin(nodePath.resolve(filePath('plugin', args.plugin)));
     if (args.json === true) {
-      const experiments = EXPERIMENTS.map((e) => ({
+      const experiments = allExperiments().map((e) => ({
         name: e.name,
         describe: e.describe,
         params: Object.entries(e.params).map(([name, spec]) => ({ name, ...spec })),
@@ -191,7 +197,7 @@ export const listCommand: Command = {
       io.stdout(JSON.stringify({ experiments }) + '\n');
       return EXIT_OK;
     }
-    const blocks = EXPERIMENTS.map((e) => {
+    const blocks = allExperiments().map((e) => {
       const names = Object.keys(e.params);
       const width = Math.max(...names.map((n) => n.length));
       const defaults = names.map((n) => describeDefault(e, n));
