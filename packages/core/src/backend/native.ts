@@ -6,7 +6,7 @@
  *
  * This module loads nothing by itself; `loadNativeBackend` tries, and reports why not.
  */
-import type { NativeAddon } from '@rbmlab/native';
+import type { NativeAddon } from './native-addon';
 import type { FloatArray } from '../tensor/matrix';
 import type { Backend, BinaryKind, CounterKey } from './backend';
 

@@ -1,0 +1,25 @@
+/**
+ * The functions of @rbmlab/native, the optional OpenBLAS addon, as core calls them. Core owns
+ * this type (packages/native/index.d.ts declares the same shape for the addon itself), so that
+ * core's declarations type-check in a project where the optional addon is not installed.
+ */
+import type { FloatArray } from '../tensor/matrix';
+
+export interface NativeAddon {
+  /** single: round every operand to float32 and use sgemm (the native-openblas-f32 backend). */
+  hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
+  visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
+  addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array, single?: boolean): void;
+  /** kind 0: bernoulli {0, 1}; 1: spin {-1, +1}. k0..k3: the call's key, four 32-bit words. */
+  sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
+  /** The fused sampler's float32 smaller tail of sigmoid, min(sigmoid(x), 1 - sigmoid(x)). */
+  sigmoidTail32(x: FloatArray, out: FloatArray): void;
+  /** out = sigmoid (kind 0) or tanh (kind 1) of inputs + bias, sums[j] += column sums of out (float32 out: computed in float32). */
+  binaryActivations(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, out: FloatArray, sums: Float64Array): void;
+  /** true iff no entry is NaN or infinite. */
+  allFinite(x: Float64Array): boolean;
+  /** target += step, and mirror = float32(target) when given, in one pass; true iff every updated entry is finite. */
+  addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
+  info(): { blas: string; core: string; threads: number };
+  setThreads(threads: number): void;
+}

@@ -1,0 +1,100 @@
+/**
+ * @rbmlab/core as a dependency of someone else's project (issue 14, item 6, for core): the
+ * package made by `npm pack` is installed into a fresh temporary project, with only its declared
+ * dependencies (npm's cache first, the registry for what the cache lacks), and used the three ways
+ * a consumer would: a CommonJS script, an ES module, and TypeScript under --strict without
+ * skipLibCheck and without @types/node (a browser or library author's setting: core's public
+ * declarations must not need Node's types, devDependencies or the optional native addon).
+ *
+ * The install's time and node_modules size are printed (targets in the README: under 30 s and
+ * 5 MB); they are measured here, not asserted, because this machine is shared.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const coreDir = path.resolve(__dirname, '..');
+const tsc = path.resolve(coreDir, '..', '..', 'node_modules', '.bin', 'tsc');
+let project = '';
+
+function duBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? duBytes(full) : fs.lstatSync(full).size;
+  }
+  return total;
+}
+
+beforeAll(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'rbmlab-consumer-'));
+  // core's dist is what is packed: npm test builds it first (tsc -b)
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: coreDir, encoding: 'utf8' }).trim().split('\n').pop() as string;
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  const started = performance.now();
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: project, encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`npm install of ${tarball} failed: ${install.stderr}`);
+  const seconds = (performance.now() - started) / 1000;
+  const mb = duBytes(path.join(project, 'node_modules')) / 1e6;
+  process.stdout.write(`@rbmlab/core from its tarball: installed in ${seconds.toFixed(1)} s, node_modules ${mb.toFixed(1)} MB\n`);
+}, 180_000);
+
+afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+/** Runs node on a file of the consumer project; its stdout. */
+function node(file: string, source: string): string {
+  fs.writeFileSync(path.join(project, file), source);
+  const run = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${file} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+test('only the declared dependencies are installed (nothing of the build, the GPU stack or @stdlib)', () => {
+  const installed = fs.readdirSync(path.join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
+  expect(installed).toContain('@rbmlab');
+  for (const heavy of ['@stdlib', 'gpu.js', 'gl', 'typescript', 'jest', 'vega']) expect(installed).not.toContain(heavy);
+});
+
+test('a CommonJS script: an RBM with relu hidden units, exact log Z equal to a sum over 2^N states, block Gibbs', () => {
+  const out = node(
+    'use.cjs',
+    `const { RBM, createLayer, createRng, exactLogZ, stateFromIndex, sampleVisibleStates, normal } = require('@rbmlab/core');
+const rng = createRng(1);
+const rbm = new RBM(createLayer('bernoulli', 6, {}, 'visible'), createLayer('relu', 3), Float64Array.from({ length: 18 }, () => 0.3 * normal(rng)));
+let terms = [];
+for (let s = 0; s < 64; s++) terms.push(-rbm.freeEnergy(stateFromIndex(s, 6, [0, 1])));
+const max = Math.max(...terms);
+const brute = max + Math.log(terms.reduce((a, t) => a + Math.exp(t - max), 0));
+const states = sampleVisibleStates(rbm, { chains: 5, sweeps: 10, rng });
+process.stdout.write(JSON.stringify({ logZ: exactLogZ(rbm).logZ, brute, samples: states.length }));`,
+  );
+  const { logZ, brute, samples } = JSON.parse(out);
+  expect(Math.abs(logZ - brute)).toBeLessThan(1e-12 * Math.abs(brute) + 1e-12);
+  expect(samples).toBe(5 * 6);
+});
+
+test('an ES module imports the same names', () => {
+  const out = node('use.mjs', `import { RBM, exactLogZ, createLayer } from '@rbmlab/core';\nprocess.stdout.write([typeof RBM, typeof exactLogZ, typeof createLayer].join(' '));`);
+  expect(out).toBe('function function function');
+});
+
+test('TypeScript --strict, no skipLibCheck, no @types/node: the declarations type-check', () => {
+  fs.writeFileSync(
+    path.join(project, 'use.ts'),
+    `import { RBM, createLayer, createRng, exactLogZ, normal, type Rng } from '@rbmlab/core';
+const rng: Rng = createRng(1);
+const rbm = new RBM(createLayer('bernoulli', 6, {}, 'visible'), createLayer('relu', 3), Float64Array.from({ length: 18 }, () => 0.3 * normal(rng)));
+export const logZ: number = exactLogZ(rbm).logZ;
+// @ts-expect-error a wrong argument is a type error, so the declarations are really read
+exactLogZ('not a model');
+`,
+  );
+  fs.writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'commonjs', moduleResolution: 'node10', types: [], skipLibCheck: false }, files: ['use.ts'] }),
+  );
+  const run = spawnSync(tsc, ['-p', project], { encoding: 'utf8' });
+  expect(run.stdout + run.stderr).toBe('');
+  expect(run.status).toBe(0);
+});
