@@ -37,6 +37,11 @@ function loadGpuModule(): GpuModule {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('@rbmlab/gpu') as GpuModule;
   } catch (err) {
+    // an optional peer of this package: the GPU stack (gpu.js, and gl, which compiles from source)
+    // is installed only by those who ask for it
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'@rbmlab\/gpu'/.test((err as Error).message)) {
+      throw new BackendError('--backend gpu needs @rbmlab/gpu, which is not installed: npm install @rbmlab/gpu (it brings gpu.js and builds gl, headless WebGL, from source: a C++ compiler, python3 and the X/GL development packages; docs/GPU.md)');
+    }
     throw new BackendError(`--backend gpu: @rbmlab/gpu does not load (${String((err as Error).message).split('\n')[0]})`);
   }
 }

