@@ -95,6 +95,24 @@ describe('optimizers and schedules', () => {
     }
   });
 
+  test('an optimizer by name, as the CLI spells it, is the same optimizer as {kind}; a wrong one names the allowed ones', () => {
+    for (const kind of ['sgd', 'momentum', 'adam'] as const) {
+      const byName = createOptimizer(kind, [2]);
+      const byKind = createOptimizer({ kind }, [2]);
+      expect(byName.spec).toEqual(byKind.spec);
+      const a = Float64Array.from([1, -2]);
+      const b = Float64Array.from([1, -2]);
+      byName.step([a], 0.1);
+      byKind.step([b], 0.1);
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
+    expect(() => createOptimizer('adamw' as never, [1])).toThrow('unknown optimizer "adamw" (known: sgd, momentum, adam)');
+    expect(() => createOptimizer({} as never, [1])).toThrow('optimizer must be one of "sgd", "momentum", "adam" or { kind, ...hyperparameters }, got {}');
+    const rng = createRng(3);
+    const rbm = new RBM(createLayer('bernoulli', 3, {}, 'visible'), createLayer('bernoulli', 2), new Float64Array(6));
+    expect(() => new Trainer(rbm, new Float64Array([0, 1, 1, 1, 0, 1]), 2, { method: 'cd', learningRate: 0.1, optimizer: 'adam', rng })).not.toThrow();
+  });
+
   test('optimizer state continues exactly', () => {
     const a = createOptimizer({ kind: 'adam' }, [3]);
     const g = () => Float64Array.from([0.3, -1, 2]);

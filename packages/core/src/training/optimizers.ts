@@ -14,7 +14,12 @@
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'momentum', 'adam'];
 
+/**
+ * An optimizer as the trainer takes it: a name, as the CLI's --optimizer spells it ('adam'), or
+ * an object with the name in `kind` and hyperparameters ({ kind: 'adam', beta2: 0.99 }).
+ */
 export type OptimizerSpec =
+  | OptimizerKind
   | { readonly kind: 'sgd' }
   | { readonly kind: 'momentum'; readonly momentum?: number }
   | { readonly kind: 'adam'; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number };
@@ -38,7 +43,11 @@ export interface Optimizer {
   getState(): OptimizerState;
 }
 
-export function resolveOptimizerSpec(spec: OptimizerSpec): ResolvedOptimizerSpec {
+export function resolveOptimizerSpec(given: OptimizerSpec): ResolvedOptimizerSpec {
+  const spec = typeof given === 'string' ? ({ kind: given } as Exclude<OptimizerSpec, string>) : given;
+  if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string') {
+    throw new RangeError(`optimizer must be one of ${OPTIMIZER_KINDS.map((k) => `"${k}"`).join(', ')} or { kind, ...hyperparameters }, got ${JSON.stringify(given)}`);
+  }
   switch (spec.kind) {
     case 'sgd':
       return { kind: 'sgd' };
