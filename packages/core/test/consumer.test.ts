@@ -6,6 +6,10 @@
  * skipLibCheck and without @types/node (a browser or library author's setting: core's public
  * declarations must not need Node's types, devDependencies or the optional native addon).
  *
+ * A browser bundle of the consumer's own code, made by esbuild from the installed package (its
+ * "browser" entry, which has no Node modules), runs in Debian's headless Chromium: an RBM, its
+ * exact log Z and a few epochs of PCD on the reference backend, equal to the same code in Node.
+ *
  * The install's time and node_modules size are printed (targets in the README: under 30 s and
  * 5 MB); they are measured here, not asserted, because this machine is shared.
  */
@@ -13,6 +17,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+const CHROMIUM = process.env.RBMLAB_CHROMIUM ?? '/usr/bin/chromium';
 
 const coreDir = path.resolve(__dirname, '..');
 const tsc = path.resolve(coreDir, '..', '..', 'node_modules', '.bin', 'tsc');
@@ -98,3 +104,49 @@ exactLogZ('not a model');
   expect(run.stdout + run.stderr).toBe('');
   expect(run.status).toBe(0);
 });
+
+/** The same computation for Node (CommonJS) and the browser (bundled): log Z, then 20 epochs of PCD; its numbers as JSON. */
+const WORKLOAD = `
+const rng = createRng(7);
+const data = new Float64Array(40 * 6);
+for (let r = 0; r < 40; r++) { const on = r % 2; for (let i = 0; i < 6; i++) data[r * 6 + i] = (i < 3) === (on === 1) ? 1 : 0; }
+const rbm = new RBM(createLayer('bernoulli', 6, {}, 'visible'), createLayer('relu', 3), Float64Array.from({ length: 18 }, () => 0.1 * normal(rng)));
+const before = exactLogZ(rbm).logZ;
+const trainer = new Trainer(rbm, data, 40, { method: 'pcd', learningRate: 0.05, optimizer: 'adam', batchSize: 10, rng: rng.split('train') });
+trainer.train(20);
+const result = { before, after: exactLogZ(rbm).logZ, weights: Array.from(rbm.weights) };
+`;
+
+test('a browser bundle of a consumer script (esbuild, the "browser" entry) runs in Chromium and computes what Node computes', async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`this test needs chromium at ${CHROMIUM} (apt-get install --no-install-recommends chromium; .ci/run installs it)`);
+  const names = 'RBM, createLayer, createRng, exactLogZ, normal, Trainer';
+  const inNode = JSON.parse(node('workload.cjs', `const { ${names} } = require('@rbmlab/core');\n${WORKLOAD}\nprocess.stdout.write(JSON.stringify(result));`));
+  fs.writeFileSync(path.join(project, 'page.mjs'), `import { ${names} } from '@rbmlab/core';\n${WORKLOAD}\nwindow.__result = result;\n`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const bundle = await esbuild.build({ entryPoints: [path.join(project, 'page.mjs')], bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'silent', metafile: true });
+  // the browser entry was the one bundled, and nothing of Node's came along
+  const inputs = Object.keys(bundle.metafile.inputs);
+  expect(inputs.some((p) => p.includes(path.join('@rbmlab', 'core', 'dist', 'browser', 'index.mjs')))).toBe(true);
+  expect(inputs.filter((p) => p.includes(path.join('@rbmlab', 'core', 'dist')) && !p.includes('browser'))).toEqual([]);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rbmlab-core-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking'] });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('about:blank');
+    await page.addScriptTag({ content: bundle.outputFiles[0].text });
+    const inBrowser = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as typeof inNode;
+    expect(errors).toEqual([]);
+    expect(inBrowser.before).toBe(inNode.before);
+    expect(inBrowser.after).toBeCloseTo(inNode.after, 12);
+    expect(inBrowser.after).not.toBe(inBrowser.before); // it trained
+    for (let q = 0; q < inNode.weights.length; q++) expect(Math.abs(inBrowser.weights[q] - inNode.weights[q])).toBeLessThan(1e-12);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}, 120_000);

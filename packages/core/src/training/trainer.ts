@@ -371,7 +371,7 @@ export class Trainer {
     const n = rbm.numVisible;
     const lr = learningRate(config.learningRate, this.epoch);
     const order = permutation(rows, this.rng);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     let minibatch = 0;
     for (let start = 0; start < rows; start += config.batchSize) {
       const size = Math.min(config.batchSize, rows - start);
@@ -382,7 +382,7 @@ export class Trainer {
       minibatch++;
       this.update(size, lr, minibatch);
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = (performance.now() - started) / 1000;
     this.epoch++;
     const metrics = this.evaluateMetrics();
     const record: EpochRecord = { epoch: this.epoch, learningRate: lr, seconds, samplesPerSecond: rows / seconds, metrics };
