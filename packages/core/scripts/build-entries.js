@@ -20,6 +20,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { nodeOnlyStubs } = require('./node-only');
 
 const pkg = path.resolve(__dirname, '..');
 const dist = path.join(pkg, 'dist');
@@ -52,25 +53,7 @@ async function browserBundle() {
     // no source map: it would double the package's size, and src/ ships for reading
     logLevel: 'warning',
     external: ['ml-matrix', 'seedrandom', 'jsonc-parser'],
-    plugins: [
-      {
-        name: 'node-only',
-        setup(build) {
-          build.onResolve({ filter: NODE_ONLY }, (args) => ({ path: args.path, namespace: 'node-only' }));
-          build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
-            loader: 'js',
-            contents: `
-              const name = ${JSON.stringify(args.path)};
-              module.exports = new Proxy({}, {
-                get(_, key) {
-                  if (typeof key === 'symbol' || key === '__esModule' || key === 'then') return undefined;
-                  return () => { throw new Error(name + '.' + String(key) + ' is not available in the browser build of @rbmlab/core'); };
-                },
-              });`,
-          }));
-        },
-      },
-    ],
+    plugins: [nodeOnlyStubs(NODE_ONLY, 'the browser build of @rbmlab/core')],
   });
   return fs.statSync(outfile).size;
 }

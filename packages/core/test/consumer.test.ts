@@ -13,10 +13,11 @@
  * The install's time and node_modules size are printed (targets in the README: under 30 s and
  * 5 MB); they are measured here, not asserted, because this machine is shared.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { installTarballs, pack } from './helpers/packing';
 
 const CHROMIUM = process.env.RBMLAB_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -24,26 +25,12 @@ const coreDir = path.resolve(__dirname, '..');
 const tsc = path.resolve(coreDir, '..', '..', 'node_modules', '.bin', 'tsc');
 let project = '';
 
-function duBytes(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    total += entry.isDirectory() ? duBytes(full) : fs.lstatSync(full).size;
-  }
-  return total;
-}
-
 beforeAll(() => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'rbmlab-consumer-'));
-  // core's dist is what is packed: npm test builds it first (tsc -b)
-  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: coreDir, encoding: 'utf8' }).trim().split('\n').pop() as string;
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  const started = performance.now();
-  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: project, encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`npm install of ${tarball} failed: ${install.stderr}`);
-  const seconds = (performance.now() - started) / 1000;
-  const mb = duBytes(path.join(project, 'node_modules')) / 1e6;
-  process.stdout.write(`@rbmlab/core from its tarball: installed in ${seconds.toFixed(1)} s, node_modules ${mb.toFixed(1)} MB\n`);
+  // core's dist is what is packed: npm test builds it first (tsc -b), npm pack its other entries
+  const tarball = pack(coreDir, project);
+  const { seconds, megabytes } = installTarballs(project, [tarball], ['--ignore-scripts']);
+  process.stdout.write(`@rbmlab/core from its tarball: installed in ${seconds.toFixed(1)} s, node_modules ${megabytes.toFixed(1)} MB\n`);
 }, 180_000);
 
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));

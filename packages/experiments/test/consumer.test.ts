@@ -7,37 +7,23 @@
  * manifest records the installed versions, and --backend gpu without @rbmlab/gpu says in one line
  * what to install. The install's time and size are printed (README: under 60 s, no compiler).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { installTarballs, pack } from '../../core/test/helpers/packing';
 
 const packages = path.resolve(__dirname, '..', '..');
 let project = '';
 let rbmlabBin = '';
 
-function duBytes(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    total += entry.isDirectory() ? duBytes(full) : fs.lstatSync(full).size;
-  }
-  return total;
-}
-
 beforeAll(() => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'rbmlab-cli-consumer-'));
-  const pack = (name: string) => execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: path.join(packages, name), encoding: 'utf8' }).trim().split('\n').pop() as string;
-  const tarballs = [pack('core'), pack('experiments')];
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  const started = performance.now();
-  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', ...tarballs.map((t) => `./${t}`)], { cwd: project, encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`npm install failed: ${install.stderr}`);
-  const seconds = (performance.now() - started) / 1000;
-  const mb = duBytes(path.join(project, 'node_modules')) / 1e6;
-  process.stdout.write(`@rbmlab/experiments (the CLI) from its tarball: installed in ${seconds.toFixed(1)} s, node_modules ${mb.toFixed(0)} MB\n`);
+  const tarballs = [pack(path.join(packages, 'core'), project), pack(path.join(packages, 'experiments'), project)];
+  const install = installTarballs(project, tarballs, ['--foreground-scripts']);
+  process.stdout.write(`@rbmlab/experiments (the CLI) from its tarball: installed in ${install.seconds.toFixed(1)} s, node_modules ${install.megabytes.toFixed(0)} MB\n`);
   // a compiler run would show in npm's foreground script output (node-gyp) and leave build/ trees
-  expect(install.stdout + install.stderr).not.toMatch(/node-gyp|gyp info/);
+  expect(install.output).not.toMatch(/node-gyp|gyp info/);
   rbmlabBin = path.join(project, 'node_modules', '.bin', 'rbmlab');
   fs.writeFileSync(
     path.join(project, 'study.json'),

@@ -20,6 +20,7 @@
 const path = require('path');
 const fs = require('fs');
 const esbuild = require('esbuild');
+const { nodeOnlyStubs } = require('../../core/scripts/node-only');
 
 const pkg = path.resolve(__dirname, '..');
 const packages = path.resolve(pkg, '..');
@@ -41,18 +42,6 @@ const rbmlabSources = {
       }
       return { errors: [{ text: `cannot find the source of ${args.path} (tried ${base}.ts and ${base}/index.ts)` }] };
     });
-    build.onResolve({ filter: NODE_ONLY }, (args) => ({ path: args.path, namespace: 'node-only' }));
-    build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
-      loader: 'js',
-      contents: `
-        const name = ${JSON.stringify(args.path)};
-        module.exports = new Proxy({}, {
-          get(_, key) {
-            if (typeof key === 'symbol' || key === '__esModule' || key === 'then') return undefined;
-            return () => { throw new Error(name + '.' + String(key) + ' is not available in the browser bundle of rbmlab'); };
-          },
-        });`,
-    }));
   },
 };
 
@@ -72,7 +61,7 @@ async function main() {
     logLevel: 'warning',
     metafile: true,
     define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [rbmlabSources],
+    plugins: [rbmlabSources, nodeOnlyStubs(NODE_ONLY, 'the browser bundle of rbmlab')],
   });
   fs.copyFileSync(path.join(__dirname, 'index.html'), path.join(outdir, 'index.html'));
   const stubbed = Object.keys(result.metafile.inputs).filter((p) => p.startsWith('node-only:'));
