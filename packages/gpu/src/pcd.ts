@@ -221,8 +221,8 @@ interface DataKernels {
 /**
  * PCD-k on the device: W, the field biases, the persistent chains and the gradient stay in float32
  * textures; a step is G_W = (1/B) sum_b D_b a(D_b)^T - (1/C) sum_c V_c a(V_c)^T with a(v) = E[h | v],
- * W += lr G_W and the bias updates of the module comment. Failures are flagged on the device and
- * thrown by the next read-back.
+ * W += lr G_W, visible bias += lr (mean D - mean V), hidden bias += lr (mean a(D) - mean a(V)).
+ * Failures are flagged on the device and thrown by the next read-back.
  */
 export class GpuPcd {
   readonly chain: GpuBlockGibbs;

@@ -83,8 +83,8 @@ export interface UnitCodeContext {
 }
 
 /**
- * A unit type as gpu.js kernel code (see the module comment): its parameters, the statements
- * drawing h | x and forming E[h | x] for four lanes, and what PCD trains on the device.
+ * A unit type as gpu.js kernel code (see the comment at the top of units.ts): its parameters, the
+ * statements drawing h | x and forming E[h | x] for four lanes, and what PCD trains on the device.
  */
 export interface GpuUnitKernel {
   /** Names of the layer's parameter arrays, the kernel's p0, p1, ... */

@@ -39,8 +39,8 @@ export interface OptimizerState {
 }
 
 /**
- * A first-order optimizer over a fixed list of parameter arrays (sgd, momentum or Adam, see the module
- * comment); its state is plain data for checkpoints.
+ * A first-order optimizer over a fixed list of parameter arrays: sgd d = lr g; momentum u <- mu u + lr g,
+ * d = u; Adam with bias correction (Kingma and Ba). Its state is plain data for checkpoints.
  */
 export interface Optimizer {
   readonly spec: ResolvedOptimizerSpec;

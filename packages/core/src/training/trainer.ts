@@ -230,8 +230,8 @@ const PRECISION_PARAM = /^gamma/;
 /**
  * Minibatch gradient ascent on the mean log-likelihood of the rows of `data` (rows x N row-major),
  * updating the RBM in place: gradient < d(-F)/dp >_data - < d(-F)/dp >_model (exact or sampled), then
- * penalties, centering, optimizer and schedule as in the module comment; `state()` is what a checkpoint
- * keeps.
+ * penalties, centering, optimizer and schedule as training/trainer.ts states them; `state()` is what a
+ * checkpoint keeps.
  */
 export class Trainer {
   readonly config: TrainerConfig;

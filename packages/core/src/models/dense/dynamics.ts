@@ -68,7 +68,8 @@ export interface SignedLog {
 /**
  * Single-site heat-bath and zero-temperature dynamics of a dense associative memory on `chains`
  * chains: spins chains x N (+-1), overlaps x_mu = xi^mu . sigma (chains x P) kept as exact integers,
- * Delta_i = E(sigma_i = -1) - E(sigma_i = +1) from a table of D, O(P) per site (see the module comment).
+ * Delta_i = E(sigma_i = -1) - E(sigma_i = +1) from a table of D, O(P) per site (see the comment at the
+ * top of models/dense/dynamics.ts).
  */
 export class DenseDynamics {
   readonly chains: number;
