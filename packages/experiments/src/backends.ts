@@ -12,7 +12,12 @@
  */
 import { BackendError, backendInfo, defaultBackend, type Backend, type BackendInfo } from '@rbmlab/core';
 
+/**
+ * Where trials run: 'cpu' (core's default backend: native OpenBLAS, else the reference) or 'gpu'
+ * (@rbmlab/gpu, gpu.js).
+ */
 export type BackendChoice = 'cpu' | 'gpu';
+/** Every BackendChoice, in the order messages list them. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['cpu', 'gpu'];
 
 /** What a manifest records of the backend: BackendInfo plus gpu.js's mode where it ran. */
@@ -21,6 +26,7 @@ export interface SelectedBackendInfo extends BackendInfo {
   readonly mode?: string;
 }
 
+/** The backend `selectBackend` made for a choice, and what the manifest records of it. */
 export interface SelectedBackend {
   readonly choice: BackendChoice;
   readonly backend: Backend;

@@ -23,6 +23,10 @@ import {
 } from '@rbmlab/core';
 import { empiricalDistribution, exactMoments, sampleMoments, samplingNoiseTotalVariation, totalVariation } from './statistics';
 
+/**
+ * Options of `rbmlab demo`: the seed (model noise and every stream), chains per sampler, and sweeps per
+ * chain.
+ */
 export interface DemoOptions {
   readonly seed: number;
   /** Independent chains (= samples) per sampler. */
@@ -41,6 +45,10 @@ export interface DemoStatistics {
   readonly totalVariation: number;
 }
 
+/**
+ * The demo's outcome: the model, its exact log Z (natural log) and statistics, the statistics and
+ * states of each sampler, and the total variation that sampling noise alone gives.
+ */
 export interface DemoResult {
   readonly options: DemoOptions;
   readonly model: RBM;
@@ -57,7 +65,9 @@ export interface DemoResult {
   readonly noiseTotalVariation: number;
 }
 
+/** The samplers the demo compares: block Gibbs, the visible heat bath, exact independent draws. */
 export const DEMO_SAMPLERS = ['gibbs', 'heatbath', 'exact'] as const satisfies readonly SamplerName[];
+/** One of DEMO_SAMPLERS. */
 export type DemoSampler = (typeof DEMO_SAMPLERS)[number];
 
 /** Pairs within each group, across the bridge, and across groups with no shared hidden unit. */

@@ -17,8 +17,13 @@
  */
 import { PNG } from 'pngjs';
 
+/**
+ * Grey-level mapping of an image grid: 'none' (values are grey levels, clamped to [0, 1]) or 'per-image'
+ * (each image mapped affinely onto [0, 1], a constant image to 0.5).
+ */
 export type ImageNormalization = 'none' | 'per-image';
 
+/** Layout of `imageGridPng`: tiles per row, padding, normalization and background grey level. */
 export interface ImageGridOptions {
   /** Tiles per grid row (default ceil(sqrt(count))). */
   readonly columns?: number;

@@ -37,6 +37,7 @@ export type GpuMode = 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu' | 'webasm' | 
 /** A mode to ask for: 'best' is gpu.js's own choice (its first supported GL backend, else webasm, else cpu). */
 export type GpuModeRequest = 'best' | GpuMode;
 
+/** Every GpuMode this package knows, in the order messages list them. */
 export const GPU_MODES: readonly GpuMode[] = ['headlessgl', 'webgl2', 'webgl', 'webgpu', 'webasm', 'cpu'];
 
 /** A gpu.js kernel as this package uses it (the function createKernel returns). */
@@ -44,6 +45,7 @@ export interface GpuKernelRun {
   (...args: unknown[]): unknown;
   /** The kernel that runs (gpu.js swaps it on a fallback). */
   readonly kernel: { readonly context?: unknown; readonly fallbackReason?: string };
+  /** Frees the kernel's device resources (gpu.js Kernel.destroy). */
   destroy?(removeCanvasReferences?: boolean): void;
 }
 
@@ -51,7 +53,12 @@ export interface GpuKernelRun {
 export interface GpuInstance {
   readonly mode?: string;
   readonly Kernel: unknown;
+  /**
+   * Builds a kernel from JavaScript source text in the subset gpu.js translates, with its settings (output,
+   * pipeline, ...).
+   */
   createKernel(source: string, settings: Record<string, unknown>): GpuKernelRun;
+  /** Frees the instance and every kernel it built. */
   destroy(): unknown;
 }
 
@@ -93,6 +100,7 @@ export const MAX_FLAT_INDEX = 2 ** 24;
 /** Rows per kernel call of the Backend methods (2D outputs are limited to 16384 per side). */
 const CHUNK_ROWS = 8192;
 
+/** Options of a GpuBackend beyond the gpu.js module and the mode. */
 export interface GpuBackendOptions {
   /** A line about the device (e.g. the GL driver), added to describe(); node.ts gives one. */
   readonly detail?: () => string;
@@ -137,12 +145,21 @@ function asFloat32(a: ArrayLike<number>, length: number, what: string): Float32A
   return out;
 }
 
+/**
+ * Throws GpuLimitError when an array of `length` entries cannot be indexed in a kernel: flat
+ * indices are formed in float32 on GL, exact only below 2^24. `what` names the array in the message.
+ */
 export function checkIndexRange(length: number, what: string): void {
   if (length >= MAX_FLAT_INDEX) {
     throw new GpuLimitError(`${what} has ${length} entries; gpu.js kernels here index at most 2^24 (float32 indices)`);
   }
 }
 
+/**
+ * core's Backend on gpu.js kernels in one mode (float32 kernels, "gpujs-<mode>"), and the kernel cache,
+ * uploads and read-backs that the device samplers (GpuBlockGibbs, GpuPcd, GpuDenseHeatBath) share.
+ * Never falls back silently: a mode that cannot run, or a kernel gpu.js swapped for a CPU one, throws.
+ */
 export class GpuBackend implements Backend {
   /** "gpujs-<mode>", the mode that ran. */
   readonly name: string;

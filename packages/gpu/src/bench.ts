@@ -16,6 +16,9 @@ import { GpuBlockGibbs } from './gibbs';
 import { createGpuBackend, gpuAvailability } from './node';
 import { GpuPcd } from './pcd';
 
+/**
+ * One timing of `gpuBenchmarks`: workload, backend and mode, rate with its unit, count, seconds and device.
+ */
 export interface GpuBenchRow {
   readonly workload: 'gibbs-784x500x256' | 'pcd1-784x500-b100';
   /** The backend that ran, e.g. "gpujs-headlessgl". */
@@ -31,6 +34,7 @@ export interface GpuBenchRow {
   readonly device: string;
 }
 
+/** Options of `gpuBenchmarks`: the modes, the least seconds per timing, quick runs, and a progress log. */
 export interface GpuBenchOptions {
   /** Modes to run; default every mode gpuAvailability() finds here. */
   readonly modes?: readonly GpuMode[];

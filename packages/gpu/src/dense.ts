@@ -48,6 +48,10 @@ import { GpuLimitError } from './errors';
 import { checkChains, MAX_CHAINS } from './gibbs';
 import { LANES, vec4Access, type Vec4Access } from './vec4';
 
+/**
+ * Options of GpuDenseHeatBath: the number of chains, the seed of the random start and of the device
+ * generator, and initial states.
+ */
 export interface GpuDenseOptions {
   readonly chains: number;
   readonly seed: Seed;
@@ -76,6 +80,12 @@ interface PingPong {
   parity: number;
 }
 
+/**
+ * Heat-bath and zero-temperature dynamics of a dense associative memory on the device, `chains`
+ * chains at once (core's DenseDynamics; Backend.denseDynamics of the gpu backend). Spins (chains x N,
+ * +-1) and overlaps x_mu = xi^mu . s stay on the device until read; Delta is summed exactly from
+ * integer limbs or in the log domain (`sum`).
+ */
 export class GpuDenseHeatBath {
   readonly chains: number;
   readonly tag: string;

@@ -43,6 +43,7 @@ export function checkChains(chains: number, what = 'chains'): void {
   if (chains > MAX_CHAINS) throw new GpuLimitError(`${what} is ${chains}; the GPU kernels take at most ${MAX_CHAINS} (gpu.js outputs are at most 16384 per side)`);
 }
 
+/** Options of GpuBlockGibbs (and GpuPcd): chains, seed and initial visible states. */
 export interface GpuChainOptions {
   /** Number of independent chains (<= 16384). */
   readonly chains: number;
@@ -164,6 +165,11 @@ function halfSweepSource(backend: GpuBackend, unit: GpuUnitKernel, inner: number
   return laneKernelSource(backend, unit, 's, w', packedInputs(backend, inner, 'b'), 'sample', size);
 }
 
+/**
+ * The half-sweep kernel of one layer of `rbm` for `chains` chains (thread (j4, b): units 4 j4 .. 4 j4 + 3 of
+ * chain b, output size4 x chains texels), its packed parameter textures and, for units that can
+ * refuse a draw (poisson), the sticky failure flag. Keys start with `tag`.
+ */
 export function layerKernel(backend: GpuBackend, role: 'hidden' | 'visible', layer: UnitLayer, rbm: RBM, chains: number, tag: string): LayerKernel {
   const unit = gpuUnitOf(layer, role);
   const n = rbm.numVisible;
@@ -264,6 +270,11 @@ export function uploadWeights(backend: GpuBackend, key: string, weights: ArrayLi
   return [backend.uploadPacked(`${key}/w`, w, 4 * n4, m), backend.uploadPacked(`${key}/wt`, paddedTranspose(weights, n, m), 4 * m4, n)];
 }
 
+/**
+ * Block Gibbs of an RBM on the device for `chains` chains: weights, parameters and states stay in
+ * packed textures between sweeps, uniforms come from the counter-based generator in the kernels, and
+ * states come back only when read (visible(), hidden(): chains x N and chains x M, float64 copies).
+ */
 export class GpuBlockGibbs {
   readonly chains: number;
   /** The visible and hidden half-sweep kernels. */

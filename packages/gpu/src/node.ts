@@ -124,6 +124,7 @@ interface WebGLRenderingContextLike {
   getExtension(name: string): { destroy(): void } | null;
 }
 
+/** Options of `createGpuBackend`. */
 export interface CreateGpuBackendOptions {
   /** The gpu.js mode: 'best' (default), or one mode, which must run here or the call throws. */
   readonly mode?: GpuModeRequest;

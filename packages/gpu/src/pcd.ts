@@ -41,6 +41,10 @@ import { checkChains, GpuBlockGibbs, laneKernelSource, packedInputs, paddedTrans
 import { gpuUnitOf, type GpuUnitKernel } from './units';
 import { LANES, vec4Access, type Vec4Access } from './vec4';
 
+/**
+ * Options of GpuPcd: those of the chains, the data batch size B, an optional data set kept on the device,
+ * the learning rate, and k sweeps per step.
+ */
 export interface GpuPcdOptions extends GpuChainOptions {
   /** Rows of every data batch given to step(). */
   readonly batch: number;
@@ -214,6 +218,12 @@ interface DataKernels {
   readonly visibleBias: PingPong;
 }
 
+/**
+ * PCD-k on the device: W, the field biases, the persistent chains and the gradient stay in float32
+ * textures; a step is G_W = (1/B) sum_b D_b a(D_b)^T - (1/C) sum_c V_c a(V_c)^T with a(v) = E[h | v],
+ * W += lr G_W, visible bias += lr (mean D - mean V), hidden bias += lr (mean a(D) - mean a(V)).
+ * Failures are flagged on the device and thrown by the next read-back.
+ */
 export class GpuPcd {
   readonly chain: GpuBlockGibbs;
   readonly batch: number;

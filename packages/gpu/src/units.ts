@@ -66,6 +66,7 @@ const POISSON_MAX_LOG_MEAN = Math.log(POISSON_MAX_MEAN);
  * cancellation, 2.4e-7 at a = 2).
  */
 export const MILLS_CF_FROM = 2;
+/** Terms of the continued fraction of lambda(a) - a used from MILLS_CF_FROM on. */
 export const MILLS_CF_TERMS = 40;
 /** Sequential-search steps of the Poisson kernel: P(k >= 256 | mean <= 80) < 1e-60. */
 const POISSON_STEPS = 256;
@@ -81,6 +82,10 @@ export interface UnitCodeContext {
   evaluate(out: string, draw: string): string;
 }
 
+/**
+ * A unit type as gpu.js kernel code (see the comment at the top of units.ts): its parameters, the
+ * statements drawing h | x and forming E[h | x] for four lanes, and what PCD trains on the device.
+ */
 export interface GpuUnitKernel {
   /** Names of the layer's parameter arrays, the kernel's p0, p1, ... */
   readonly params: readonly string[];
@@ -102,7 +107,12 @@ export interface GpuUnitKernel {
    * where a state v is such a refusal (or not finite), and `reason` says why, for the error the
    * read-backs throw. The samplers keep a sticky per-chain flag of it (gibbs.ts).
    */
-  readonly failure?: { readonly bad: (v: string) => string; readonly reason: string };
+  readonly failure?: {
+    /** A kernel expression, true where the state expression `v` is a refused draw or not finite. */
+    readonly bad: (v: string) => string;
+    /** Why such a draw is refused, for the error a read-back throws. */
+    readonly reason: string;
+  };
 }
 
 const TWO_PI = '6.283185307179586';

@@ -17,6 +17,7 @@
  */
 import type { GpuMode } from './backend';
 
+/** How a kernel reads one lane of a packed (vec4) texel in a given gpu.js mode. */
 export interface Vec4Access {
   /** A statement declaring `name` as the texel `expr`, or '' where lanes are read in place. */
   declare(name: string, expr: string): string;
@@ -24,6 +25,10 @@ export interface Vec4Access {
   at(name: string, expr: string, lane: number): string;
 }
 
+/**
+ * The lane reads of `mode`: through a local vec4 (GLSL modes, cpu) or in place, t[y][x][k] (webasm, which
+ * has no local arrays).
+ */
 export function vec4Access(mode: GpuMode): Vec4Access {
   if (mode === 'webasm') {
     return { declare: () => '', at: (_name, expr, lane) => `${expr}[${lane}]` };

@@ -7,6 +7,11 @@ import type { FloatArray } from '../tensor/matrix';
 import type { DenseAssociativeMemory } from '../models/dense/model';
 import type { Seed } from '../random/rng';
 
+/**
+ * The kernels a backend provides: the two batch matrix products of sampling, the gradient's outer
+ * products, and optional fused kernels that samplers and the Trainer use where present. Matrices are
+ * flat row-major arrays (W is N x M, a batch of states batch x N or batch x M).
+ */
 export interface Backend {
   /** Name printed in manifests and benchmark rows, e.g. "cpu-reference". */
   readonly name: string;
@@ -72,6 +77,10 @@ export interface Backend {
   denseDynamics?(model: DenseAssociativeMemory, options: DeviceDenseOptions): DeviceDenseDynamics;
 }
 
+/**
+ * Options of Backend.denseDynamics: `chains` parallel chains, every random number (random start included)
+ * from `seed`.
+ */
 export interface DeviceDenseOptions {
   readonly chains: number;
   readonly seed: Seed;
@@ -97,6 +106,7 @@ export interface DeviceDenseDynamics {
   dispose(): void;
 }
 
+/** The two binary unit types of the fused kernels: bernoulli {0, 1} and spin {-1, +1}. */
 export type BinaryKind = 'bernoulli' | 'spin';
 
 /** Four 32-bit words (integers in [0, 2^32)) keying one call of a counter-based generator. */

@@ -5,6 +5,10 @@
 import type { FloatArray } from '../tensor/matrix';
 import type { Backend } from './backend';
 
+/**
+ * The reference backend ("cpu-reference"): TypeScript loops with float64 accumulation whatever the
+ * storage precision, and no optional kernels. Every other backend is tested against it.
+ */
 export class CpuBackend implements Backend {
   readonly name = 'cpu-reference';
 

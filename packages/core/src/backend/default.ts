@@ -10,6 +10,7 @@ import type { Backend } from './backend';
 import { cpuBackend } from './cpu';
 import { loadNativeBackend, NATIVE_BACKEND_NAME, NATIVE_F32_BACKEND_NAME, type NativeBackend } from './native';
 
+/** What `backendInfo()` reports of the default backend: its name, and why it is not the native one. */
 export interface BackendInfo {
   /** The name of the backend defaultBackend() returns, e.g. "native-openblas" or "cpu-reference". */
   readonly name: string;

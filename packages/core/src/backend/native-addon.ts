@@ -6,9 +6,17 @@
 import type { FloatArray } from '../tensor/matrix';
 
 export interface NativeAddon {
-  /** single: round every operand to float32 and use sgemm (the native-openblas-f32 backend). */
+  /**
+   * out[b, mu] = sum_i v[b, i] W[i, mu]; v: batch x N, W: N x M, out: batch x M (Backend.hiddenInputs).
+   * single: round every operand to float32 and use sgemm (the native-openblas-f32 backend).
+   */
   hiddenInputs(v: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
+  /** out[b, i] = sum_mu h[b, mu] W[i, mu]; h: batch x M, W: N x M, out: batch x N (Backend.visibleInputs). */
   visibleInputs(h: FloatArray, weights: FloatArray, batch: number, n: number, m: number, out: FloatArray, single?: boolean): void;
+  /**
+   * out[i, mu] += scale sum_b v[b, i] a[b, mu]; v: batch x N, a: batch x M, out: N x M
+   * (Backend.addOuterProducts).
+   */
   addOuterProducts(v: FloatArray, a: FloatArray, batch: number, n: number, m: number, scale: number, out: Float64Array, single?: boolean): void;
   /** kind 0: bernoulli {0, 1}; 1: spin {-1, +1}. k0..k3: the call's key, four 32-bit words. */
   sampleBinary(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: 0 | 1, k0: number, k1: number, k2: number, k3: number, out: FloatArray): void;
@@ -20,6 +28,8 @@ export interface NativeAddon {
   allFinite(x: Float64Array): boolean;
   /** target += step, and mirror = float32(target) when given, in one pass; true iff every updated entry is finite. */
   addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
+  /** OpenBLAS build (`openblas_get_config`), its core name, and the thread count in use. */
   info(): { blas: string; core: string; threads: number };
+  /** Sets the OpenBLAS thread count for the process (results may depend on it). */
   setThreads(threads: number): void;
 }

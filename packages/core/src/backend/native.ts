@@ -13,7 +13,9 @@ import type { Backend, BinaryKind, CounterKey } from './backend';
 /** The addon's functions, as packages/native/index.d.ts declares them (a type only: nothing is loaded here). */
 export type { NativeAddon };
 
+/** Name of the native backend with products in the storage precision (dgemm for float64 data). */
 export const NATIVE_BACKEND_NAME = 'native-openblas';
+/** Name of the native backend that rounds every product operand to float32 (sgemm). */
 export const NATIVE_F32_BACKEND_NAME = 'native-openblas-f32';
 
 /**
@@ -25,6 +27,11 @@ export const NATIVE_F32_BACKEND_NAME = 'native-openblas-f32';
  */
 export type NativeProducts = 'storage' | 'float32';
 
+/**
+ * The OpenBLAS backend over @rbmlab/native: batch products by dgemm/sgemm (see NativeProducts), the
+ * fused binary sampler with counter-based uniforms, and the training kernels. Built by
+ * `loadNativeBackend`, which reports why when the addon is missing.
+ */
 export class NativeBackend implements Backend {
   readonly name: string;
   private readonly single: boolean;

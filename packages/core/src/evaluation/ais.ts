@@ -59,11 +59,14 @@ import { checkData, meanOf } from './common';
  * others' or smaller (trained models may favour 'salakhutdinov-murray'; compare stderr).
  */
 export type AnnealingScheduleName = 'linear' | 'sigmoid' | 'salakhutdinov-murray';
+/** Every AnnealingScheduleName, in the order messages list them. */
 export const ANNEALING_SCHEDULES: readonly AnnealingScheduleName[] = ['linear', 'sigmoid', 'salakhutdinov-murray'];
 
 /** Default number of chains and annealing steps of AIS. */
 export const AIS_DEFAULT_CHAINS = 100;
+/** Default number K of annealing increments (K + 1 inverse temperatures from 0 to 1). */
 export const AIS_DEFAULT_STEPS = 1000;
+/** Default annealing schedule: linear, b_k = k / K. */
 export const AIS_DEFAULT_SCHEDULE: AnnealingScheduleName = 'linear';
 
 const SIGMOID_SCHEDULE_WIDTH = 4;
@@ -103,6 +106,11 @@ export function annealingSchedule(steps: number, schedule: AnnealingScheduleName
   return betas;
 }
 
+/**
+ * Options of forward AIS along p*_b(v) = exp(-U_b(v) + sum_mu Gamma_mu(b I_mu(v))), b from 0 to 1:
+ * the stream, the number of chains, the schedule (named with `steps`, or explicit `betas`), the base
+ * visible layer, the transition and the backend.
+ */
 export interface AisOptions {
   /** The stream of every draw (required; never a global generator). */
   readonly rng: Rng;
@@ -125,11 +133,20 @@ export interface AisOptions {
   readonly backend?: Backend;
 }
 
+/**
+ * Options of reverse AIS (b from 1 to 0): those of forward AIS, with the chains' starting states
+ * `init` (chains x N) drawn from the target in place of a chain count.
+ */
 export interface ReverseAisOptions extends Omit<AisOptions, 'chains'> {
   /** Starting states (chains x N) drawn from the target: exact samples, or long-chain/PCD states. */
   readonly init: ArrayLike<number>;
 }
 
+/**
+ * An AIS estimate of log Z (natural log) with its delta-method standard error, the per-chain log
+ * weights and how the run was made. Forward runs are a stochastic lower bound on log Z, reverse runs
+ * from exact draws a stochastic upper bound.
+ */
 export interface AisResult {
   /** The estimate of log Z. */
   readonly logZ: number;
@@ -265,6 +282,7 @@ export function reverseAnnealedImportanceSampling(rbm: RBM, options: ReverseAisO
   return result(setup, chains, logWeights, summary, setup.logZBase - summary.logMean, 'reverse');
 }
 
+/** Mean log-likelihood per row, -F(v) - log Z, with log Z from forward AIS (`aisLogLikelihood`). */
 export interface AisLogLikelihood {
   /** mean over rows of -F(v) - log Z_est. */
   readonly logLikelihood: number;

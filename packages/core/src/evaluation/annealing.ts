@@ -33,6 +33,10 @@ import { sampleLayerWith } from '../sampling/gibbs';
 import type { Rng } from '../random/rng';
 import { copyParams, type LayerParams, type UnitLayer } from '../units/unit';
 
+/**
+ * Markov transition at each inverse temperature b: 'gibbs' (block Gibbs, both layers sample) or
+ * 'heatbath' (one visible heat-bath sweep; Metropolis-Hastings for gaussian visibles).
+ */
 export type TransitionName = 'gibbs' | 'heatbath';
 
 export interface AnnealingPathOptions {

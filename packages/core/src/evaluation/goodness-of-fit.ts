@@ -10,6 +10,10 @@
  */
 import { chiSquareSurvival } from '../math/special';
 
+/**
+ * Pearson's chi-square statistic sum (O - E)^2 / E over the pooled cells, its degrees of freedom (bins - 1)
+ * and upper-tail p-value.
+ */
 export interface GofResult {
   readonly statistic: number;
   readonly df: number;

@@ -34,16 +34,25 @@ import { pseudoLogLikelihood } from './pseudo-likelihood';
 import { reconstructionError } from './reconstruction';
 import { spectralNorm } from './spectrum';
 
+/** What a metric is evaluated on: the epoch, the training rows, optional held-out rows, and its own stream. */
 export interface MetricContext {
+  /** The epoch being recorded. */
   readonly epoch: number;
-  readonly data: Float64Array; // training rows x N, row-major
+  /** Training rows x N, row-major. */
+  readonly data: Float64Array;
+  /** Number of training rows. */
   readonly rows: number;
+  /** Held-out rows x N, row-major, and their number (freeEnergyGap needs them). */
   readonly heldout?: { readonly data: Float64Array; readonly rows: number };
-  readonly rng: Rng; // a stream reserved for this metric evaluation
+  /** A stream reserved for this metric evaluation, so evaluating never moves the training stream. */
+  readonly rng: Rng;
 }
 
+/** A named evaluation metric: (model, context) to one number, recorded per epoch under `name`. */
 export interface Metric {
-  readonly name: string; // the key in epoch records, e.g. "loglik"
+  /** The key in epoch records, e.g. "loglik". */
+  readonly name: string;
+  /** The metric's value for this model on the context's rows; randomness only from context.rng. */
   evaluate(rbm: RBM, context: MetricContext): number;
 }
 
@@ -52,6 +61,10 @@ export function exactLogLikelihoodMetric(): Metric {
   return { name: 'loglik', evaluate: (rbm, ctx) => exactLogLikelihood(rbm, ctx.data, ctx.rows) };
 }
 
+/**
+ * Options of the "aisLoglik" metric: chains, steps and schedule of forward AIS (defaults as
+ * `annealedImportanceSampling`), and the base model.
+ */
 export interface AisMetricOptions {
   readonly chains?: number;
   readonly steps?: number;
@@ -108,6 +121,7 @@ export function spectralNormMetric(): Metric {
 
 /** Metric names, in the order of the table above; metricByName builds each with its defaults. */
 export const METRIC_NAMES = ['loglik', 'aisLoglik', 'pseudoLoglik', 'recon', 'freeEnergyGap', 'sigmaMax'] as const;
+/** The name of a built-in metric (a key of epoch records). */
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 const FACTORIES: Record<MetricName, () => Metric> = {
@@ -137,6 +151,7 @@ export class RunningStats {
   private mu = 0;
   private m2 = 0;
 
+  /** Adds one value (Welford's update of the mean and the sum of squared deviations). */
   push(x: number): void {
     this.n++;
     const d = x - this.mu;

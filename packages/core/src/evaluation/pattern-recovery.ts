@@ -121,6 +121,10 @@ export function patternColumnOverlaps(patterns: readonly ArrayLike<number>[], rb
   return out;
 }
 
+/**
+ * Overlaps q = |xi^a . w_mu| / (|xi^a| |w_mu|) of each of the P planted patterns with the weight column
+ * assigned to it (the one-to-one assignment maximising their sum), and their mean.
+ */
 export interface PatternRecovery {
   /** Per pattern, q with its assigned hidden unit (0 for a pattern left unassigned when P > M). */
   readonly overlaps: Float64Array;

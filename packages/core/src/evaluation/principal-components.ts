@@ -12,6 +12,7 @@
 import { EigenvalueDecomposition } from 'ml-matrix';
 import { toMatrix } from '../tensor/matrix';
 
+/** The k leading eigenpairs of the second-moment matrix C = X^T X / M (not mean-centred) of M x N data X. */
 export interface PrincipalComponents {
   /** The k largest eigenvalues of C, descending. */
   readonly values: Float64Array;

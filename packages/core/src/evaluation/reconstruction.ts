@@ -14,6 +14,7 @@ import type { RBM } from '../models/rbm';
 import type { Rng } from '../random/rng';
 import { checkData } from './common';
 
+/** Options of `reconstructionError`: mean-field h = E[h | v] by default, or h ~ P(h | v) drawn from `rng`. */
 export interface ReconstructionOptions {
   /** Draw h ~ P(h | v) instead of using E[h | v]; needs a hidden sampler and `rng`. */
   readonly sampled?: boolean;

@@ -52,8 +52,17 @@ import { GaussianLayer, PoissonLayer } from '../units/builtin';
 import type { UnitLayer } from '../units/unit';
 import { DEFAULT_MAX_ENUMERATED_UNITS, partialStates } from './enumerate';
 
+/**
+ * Basis of the multilinear expansion of -F(v): 'bernoulli' in x_i = (v_i - s0)/(s1 - s0) in {0, 1},
+ * 'spin' in sigma_i = 2 x_i - 1 in {-1, +1}.
+ */
 export type CouplingBasis = 'bernoulli' | 'spin';
+/** Every CouplingBasis, in the order messages list them. */
 export const COUPLING_BASES: readonly CouplingBasis[] = ['bernoulli', 'spin'];
+/**
+ * Exact algorithm of the induced couplings: 'local' (Gamma at the corners of each subset, or a Walsh-Hadamard
+ * transform per hidden unit's neighbourhood) or 'enumerate' (-F at all 2^N states, then one fast transform).
+ */
 export type CouplingMethod = 'local' | 'enumerate';
 
 /** Default largest number of couplings (all orders together) computed in one call. */
@@ -68,6 +77,9 @@ export class CouplingError extends Error {
   override readonly name = 'CouplingError';
 }
 
+/**
+ * Options of `inducedCouplings`: the basis, the algorithm, and the limits on couplings and enumerated sites.
+ */
 export interface InducedCouplingOptions {
   /** Expansion basis; default the model's visible type ('bernoulli' or 'spin'). */
   readonly basis?: CouplingBasis;
@@ -79,6 +91,10 @@ export interface InducedCouplingOptions {
   readonly maxEnumerated?: number;
 }
 
+/**
+ * The expansion -F(v) = sum_{|S| <= K} J_S prod_{i in S} x_i (or sigma_i) of an RBM's binary visible
+ * units, by order: byOrder[k][r] is J of the k-subset of lexicographic rank r, with its rounding bound.
+ */
 export interface InducedCouplings {
   readonly basis: CouplingBasis;
   readonly method: CouplingMethod;
@@ -743,6 +759,10 @@ export function randomSubset(n: number, k: number, rng: Rng): number[] {
 // ---------------------------------------------------------------------------------------------
 // Ensembles of RBMs with Gaussian weights
 
+/**
+ * Options of `inducedCouplingStatistics`: R = `samples` RBMs with W_{i mu} ~ Normal(0, s^2) from `rng`,
+ * couplings up to order `maxOrder`; basis, method and maxCouplings as for `inducedCouplings`.
+ */
 export interface CouplingEnsembleOptions {
   /** s: weights are drawn i.i.d. Normal(0, s^2). */
   readonly weightScale: number;
@@ -757,6 +777,10 @@ export interface CouplingEnsembleOptions {
   readonly maxCouplings?: number;
 }
 
+/**
+ * Statistics of the order-k couplings J_S over R random RBMs: mean, sd of one J_S, sem, and the closed-form
+ * mean where known.
+ */
 export interface CouplingOrderStatistics {
   readonly order: number;
   /** Couplings pooled: R C(N, k). */

@@ -21,6 +21,7 @@ import { zeroParams } from '../units/unit';
 /** Default largest layer enumerated: 2^24 states. */
 export const DEFAULT_MAX_ENUMERATED_UNITS = 24;
 
+/** Which binary layer the exact oracles enumerate, and the largest they accept (2^maxUnits states). */
 export interface EnumerationOptions {
   /** Largest binary layer to enumerate (default 24). */
   readonly maxUnits?: number;
@@ -28,6 +29,7 @@ export interface EnumerationOptions {
   readonly enumerate?: Side;
 }
 
+/** A layer of an RBM, by role. */
 export type Side = 'visible' | 'hidden';
 
 /** The model is too large, or has no binary layer, to be enumerated. */
@@ -169,6 +171,7 @@ class LogSumExp {
   }
 }
 
+/** Exact log Z (natural log) and the layer whose 2^n states were summed. */
 export interface LogZResult {
   readonly logZ: number;
   /** Which layer was summed over. */

@@ -14,6 +14,10 @@ import { DEFAULT_MAX_ENUMERATED_UNITS, drawIndex, EnumerationError, stateFromInd
 /** Largest model the table oracles accept (option maxUnits): 2^26 float64 log weights, 512 MiB. */
 export const MAX_TABLE_UNITS = 26;
 
+/**
+ * Size limit of the table oracles of dense memories and higher-order machines (2^maxUnits float64 log
+ * weights).
+ */
 export interface TableEnumerationOptions {
   /** Largest number of units to enumerate (default 24, at most 26). */
   readonly maxUnits?: number;

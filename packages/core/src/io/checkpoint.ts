@@ -28,6 +28,10 @@ import { writeFileAtomicSync } from './atomic';
 import { jsonProblem, parseJson } from './strict-json';
 import { formatExactJson, ModelFileError, rbmFromJSON, rbmToJSON } from './model-file';
 
+/**
+ * The `format` string of a training checkpoint file (one JSON file: epoch, model, config, seed, stream,
+ * optimizer, chains, offsets, data fingerprint, history).
+ */
 export const CHECKPOINT_FORMAT = 'rbmlab.checkpoint/1';
 
 /** A checkpoint that cannot be read or understood; the message is one line naming the file and field. */

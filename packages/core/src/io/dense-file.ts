@@ -23,8 +23,13 @@ import { checkPatterns, DenseAssociativeMemory } from '../models/dense/model';
 import { ModelFileError } from './model-file';
 import { checkFormat, describe, formatNumber, isPlainObject, readJsonFile, refuseUnknownFields, writeModelText } from './json-text';
 
+/** The `format` string of a dense associative memory file. */
 export const DENSE_FORMAT = 'rbmlab.dense/1';
 
+/**
+ * The content of an rbmlab.dense/1 file: N (`size`), P patterns of N values +-1, the energy
+ * {kind, F, p} (p absent for "exp") and beta.
+ */
 export interface DenseJSON {
   format: typeof DENSE_FORMAT;
   size: number;

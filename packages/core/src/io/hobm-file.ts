@@ -19,8 +19,13 @@ import { BINARY_UNIT_TYPES, checkHigherOrderCouplings, HigherOrderBoltzmannMachi
 import { ModelFileError } from './model-file';
 import { checkFormat, describe, formatNumber, isPlainObject, readJsonFile, refuseUnknownFields, writeModelText } from './json-text';
 
+/** The `format` string of a higher-order Boltzmann machine file. */
 export const HOBM_FORMAT = 'rbmlab.hobm/1';
 
+/**
+ * The content of an rbmlab.hobm/1 file: the units (type, N, biases a_i), the couplings
+ * [{sites, J}] and beta.
+ */
 export interface HobmJSON {
   format: typeof HOBM_FORMAT;
   visible: { type: BinaryUnitType; size: number; bias: number[] };

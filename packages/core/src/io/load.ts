@@ -12,6 +12,10 @@ import { DENSE_FORMAT, denseFromJSON } from './dense-file';
 import { HOBM_FORMAT, hobmFromJSON } from './hobm-file';
 import { describe, isPlainObject, readJsonFile } from './json-text';
 
+/**
+ * A model read by `loadModelFile`, tagged by its kind and format: an RBM (with the data's column
+ * names when the file has them), a dense associative memory or a higher-order machine.
+ */
 export type LoadedModel =
   | { readonly kind: 'rbm'; readonly format: typeof MODEL_FORMAT; readonly model: RBM; readonly visibleNames?: readonly string[] }
   | { readonly kind: 'dense'; readonly format: typeof DENSE_FORMAT; readonly model: DenseAssociativeMemory }

@@ -16,6 +16,11 @@ import { normal } from '../random/distributions';
 import type { FloatArray } from '../tensor/matrix';
 import type { UnitLayer } from '../units/unit';
 
+/**
+ * A restricted Boltzmann machine E(v, h) = sum_i U_i(v_i) + sum_mu V_mu(h_mu) - sum_{i,mu} v_i W_{i mu} h_mu
+ * for any pair of unit layers, with free energy F(v) = sum_i U_i(v_i) - sum_mu Gamma_mu(I_mu(v)).
+ * N visible, M hidden units; W is N x M row-major; batches of states are batch x N or batch x M.
+ */
 export class RBM {
   /** Number of visible units N. */
   readonly numVisible: number;

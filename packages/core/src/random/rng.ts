@@ -16,6 +16,10 @@
  */
 import seedrandom from 'seedrandom';
 
+/**
+ * A seed: a finite number (by its shortest decimal form; 0 is a seed) or a seed-path string such as
+ * "42/gibbs".
+ */
 export type Seed = number | string;
 
 /** A generator snapshot; plain JSON data (it goes into checkpoints). */
@@ -25,6 +29,10 @@ export interface RngState {
   readonly state: unknown;
 }
 
+/**
+ * A seeded random stream (seedrandom xor4096) named by its seed path. Children from `split` depend on
+ * the path and the name only; `getState` / `restoreRng` round-trip the position exactly.
+ */
 export interface Rng {
   /** The seed path of this stream, e.g. "42/gibbs/chain". */
   readonly seed: string;
@@ -45,6 +53,9 @@ export interface Rng {
   int(n: number): number;
 }
 
+/**
+ * The generator behind every Rng (seedrandom's xor4096); recorded in each RngState and checked on restore.
+ */
 export const RNG_ALGORITHM = 'xor4096';
 
 /** State of seedrandom's xor4096: X the 128-word xorshift array, i its index, w the Weyl value. */

@@ -47,6 +47,7 @@ export function sampleLayerWith(backend: Backend, layer: UnitLayer, inputsThenSt
   (backend.sampleBinaryLayer as NonNullable<Backend['sampleBinaryLayer']>)(inputsThenStates, bias, batch, layer.size, kind, drawCounterKey(rng), inputsThenStates);
 }
 
+/** Options of a batch of chains (BlockGibbs; VisibleHeatBath takes chains, rng and init). */
 export interface ChainOptions {
   /** Number of independent chains (rows of the state). */
   readonly chains: number;
@@ -67,6 +68,11 @@ export interface ChainOptions {
   readonly weights?: FloatArray;
 }
 
+/**
+ * Block Gibbs over `chains` independent chains: a sweep draws h ~ P(h | v) for the whole batch, then
+ * v ~ P(v | h). Needs a sampler in both layers. States are chains x N (visible) and chains x M
+ * (hidden), row-major, updated in place; the model is held by reference.
+ */
 export class BlockGibbs {
   /** Visible states, chains x N, row-major. Updated in place by each sweep. */
   readonly visibleState: FloatArray;

@@ -22,6 +22,11 @@ import type { FloatArray } from '../tensor/matrix';
 import { checkVisibleStates, randomVisibleStates, requireCount } from './init';
 import type { ChainOptions } from './gibbs';
 
+/**
+ * Single-site sampling of `chains` chains on the visible marginal P(v) ∝ exp(-sum_i U_i(v_i) +
+ * sum_mu Gamma_mu(I_mu(v))): exact heat bath for binary visibles, Metropolis-Hastings with the unit's
+ * zero-input distribution as proposal for continuous ones. Needs only the hidden cumulant Gamma.
+ */
 export class VisibleHeatBath {
   /** Visible states, chains x N, row-major, updated in place. */
   readonly visibleState: FloatArray;

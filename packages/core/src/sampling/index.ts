@@ -12,7 +12,12 @@ export { BlockGibbs, type ChainOptions } from './gibbs';
 export { VisibleHeatBath } from './heatbath';
 export { randomVisibleStates } from './init';
 
+/**
+ * A sampler of `sampleVisibleStates` and `rbmlab sample`: block Gibbs, the visible heat bath, or
+ * exact independent draws by enumeration.
+ */
 export type SamplerName = 'gibbs' | 'heatbath' | 'exact';
+/** Every SamplerName, in the order messages list them. */
 export const SAMPLER_NAMES: readonly SamplerName[] = ['gibbs', 'heatbath', 'exact'];
 
 /** Block Gibbs where both layers have a conditional sampler, otherwise the visible heat bath. */
@@ -32,6 +37,10 @@ export function createChain(rbm: RBM, options: ChainOptions): MarkovChain {
   return defaultSampler(rbm) === 'gibbs' ? new BlockGibbs(rbm, options) : new VisibleHeatBath(rbm, options);
 }
 
+/**
+ * Options of `sampleVisibleStates`: `chains` chains (or exact draws) from `rng`, each run `sweeps`
+ * sweeps from its random start; `sampler` defaults to `defaultSampler(rbm)`.
+ */
 export interface SampleOptions extends EnumerationOptions {
   readonly chains: number;
   /** Sweeps from the random start (ignored by the exact sampler, whose draws are independent). */

@@ -7,6 +7,10 @@ import type { Rng } from '../random/rng';
 import type { RBM } from '../models/rbm';
 import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
 
+/**
+ * Random starting states, chains x N row-major: v_ci drawn from visible unit i's own distribution
+ * at zero input (v_i ~ exp(-U_i(v_i))), chain by chain, unit by unit, from `rng`.
+ */
 export function randomVisibleStates(rbm: RBM, chains: number, rng: Rng, precision: Precision = 'float64'): FloatArray {
   const n = rbm.numVisible;
   const layer = rbm.visible;

@@ -6,7 +6,9 @@
  */
 import { Matrix } from 'ml-matrix';
 
+/** Storage of a flat row-major matrix or vector: Float64Array (the default) or Float32Array. */
 export type FloatArray = Float64Array | Float32Array;
+/** Element type of a FloatArray: 'float64' (Float64Array) or 'float32' (Float32Array). */
 export type Precision = 'float64' | 'float32';
 
 /** A zero-filled array of the given precision. */

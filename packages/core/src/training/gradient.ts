@@ -71,6 +71,7 @@ function namedArrays(g: RbmGradient): NamedArray[] {
   return out;
 }
 
+/** Sets every array of the gradient (weights, visible and hidden parameters) to 0. */
 export function clearGradient(grad: RbmGradient): void {
   for (const { values } of gradientArrays(grad)) values.fill(0);
 }

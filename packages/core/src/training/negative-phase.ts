@@ -23,6 +23,10 @@ import type { Rng } from '../random/rng';
 import { createChain, type ChainOptions, type MarkovChain } from '../sampling';
 import type { FloatArray, Precision } from '../tensor/matrix';
 
+/**
+ * A sampled negative phase: 'cd' (CD-k from the minibatch), 'pcd' (persistent chains), 'pt'
+ * (persistent chains at several inverse temperatures with replica swaps).
+ */
 export type SampledMethod = 'cd' | 'pcd' | 'pt';
 
 /** What a checkpoint keeps of the chains. */
@@ -36,6 +40,7 @@ export interface ChainState {
   readonly swapsAccepted: number[];
 }
 
+/** The model-side sampler of training: gives the visible states on which < d(-F)/dp >_model is averaged. */
 export interface NegativePhase {
   /** Runs this update's sampling; returns the model's visible states (count x N). */
   run(batch: FloatArray, rows: number): { states: FloatArray; count: number };
@@ -43,6 +48,10 @@ export interface NegativePhase {
   getState(): ChainState | null;
 }
 
+/**
+ * Options of `createNegativePhase`: k sweeps per update, persistent chains per replica, the PT ladder,
+ * the stream, the backend, chains to continue, and the storage precision and weights of CD/PCD chains.
+ */
 export interface NegativePhaseOptions {
   readonly k: number;
   /** Persistent chains per replica (PCD, PT). */
@@ -69,6 +78,10 @@ export function linearBetas(replicas: number, betaMin = 0): number[] {
   return Array.from({ length: replicas }, (_, r) => 1 - ((1 - betaMin) * r) / (replicas - 1));
 }
 
+/**
+ * Checks a PT ladder: at least 2 inverse temperatures, betas[0] = 1 exactly, strictly decreasing,
+ * all >= 0; a RangeError says which rule fails.
+ */
 export function checkBetas(betas: readonly number[]): void {
   if (betas.length < 2) throw new RangeError(`parallel tempering needs at least 2 inverse temperatures, got ${betas.length}`);
   if (betas[0] !== 1) throw new RangeError(`the first inverse temperature must be 1 (the model itself), got ${betas[0]}`);
@@ -79,6 +92,10 @@ export function checkBetas(betas: readonly number[]): void {
   }
 }
 
+/**
+ * The negative phase of `method` on the model (held by reference). PT without `betas` uses
+ * linearBetas(5): 1, 0.75, 0.5, 0.25, 0.
+ */
 export function createNegativePhase(rbm: RBM, method: SampledMethod, options: NegativePhaseOptions): NegativePhase {
   switch (method) {
     case 'cd':

@@ -12,11 +12,13 @@
  */
 
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam';
+/** Every OptimizerKind, in the order messages list them. */
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'momentum', 'adam'];
 
 /**
  * An optimizer as the trainer takes it: a name, as the CLI's --optimizer spells it ('adam'), or
  * an object with the name in `kind` and hyperparameters ({ kind: 'adam', beta2: 0.99 }).
+ * Defaults: momentum mu 0.9 (in [0, 1)); adam beta1 0.9, beta2 0.999 (in [0, 1)), epsilon 1e-8 (> 0).
  */
 export type OptimizerSpec =
   | OptimizerKind
@@ -36,13 +38,24 @@ export interface OptimizerState {
   readonly slots: Record<string, Float64Array[]>;
 }
 
+/**
+ * A first-order optimizer over a fixed list of parameter arrays: sgd d = lr g; momentum u <- mu u + lr g,
+ * d = u; Adam with bias correction (Kingma and Ba). Its state is plain data for checkpoints.
+ */
 export interface Optimizer {
   readonly spec: ResolvedOptimizerSpec;
   /** Replaces each gradient array by the step to add to its parameter, at learning rate lr. */
   step(grads: readonly Float64Array[], lr: number): void;
+  /**
+   * A copy of the step count and the slot arrays; `createOptimizer(spec, lengths, state)` continues from it.
+   */
   getState(): OptimizerState;
 }
 
+/**
+ * The spec (a name or an object) with its defaults filled in; a RangeError names a hyperparameter
+ * out of range, or lists the known optimizers.
+ */
 export function resolveOptimizerSpec(given: OptimizerSpec): ResolvedOptimizerSpec {
   const spec = typeof given === 'string' ? ({ kind: given } as Exclude<OptimizerSpec, string>) : given;
   if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string') {

@@ -15,6 +15,7 @@ export type ScheduleSpec =
   | { readonly kind: 'step'; readonly lr: number; readonly factor: number; readonly every: number }
   | { readonly kind: 'linear'; readonly lr: number; readonly final: number; readonly epochs: number };
 
+/** The kinds of learning-rate schedule (ScheduleSpec), in the order messages list them. */
 export const SCHEDULE_KINDS = ['constant', 'exponential', 'step', 'linear'] as const;
 
 /** A number is a constant schedule. Checks every field and returns the spec. */

@@ -36,7 +36,12 @@ import { checkBetas, createNegativePhase, linearBetas, type ChainState, type Neg
 import { createOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState, type ResolvedOptimizerSpec, resolveOptimizerSpec } from './optimizers';
 import { learningRate, resolveSchedule, type ScheduleSpec } from './schedules';
 
+/**
+ * How the model term < d(-F)/dp >_model of the gradient is taken: 'exact' (enumeration of the smaller
+ * binary layer) or sampled ('cd', 'pcd', 'pt').
+ */
 export type TrainingMethod = 'exact' | SampledMethod;
+/** Every TrainingMethod, in the order messages list them. */
 export const TRAINING_METHODS: readonly TrainingMethod[] = ['exact', 'cd', 'pcd', 'pt'];
 
 /** The hyperparameters of a run, as plain data (checkpoints hold them). */
@@ -86,30 +91,46 @@ export interface EpochRecord {
   readonly swapRates?: number[];
 }
 
+/** Called after each epoch with its record and the trainer (which it may stop, checkpoint or inspect). */
 export type EpochCallback = (record: EpochRecord, trainer: Trainer) => void;
 
+/**
+ * Options of a Trainer. Defaults: k 1, batchSize 100, chains = batchSize, optimizer sgd, l1 = l2 = 0,
+ * no centering, minPrecision 1e-3, float64, no metrics, defaultBackend().
+ */
 export interface TrainerOptions {
   readonly method: TrainingMethod;
   /** A number (constant) or a schedule. */
   readonly learningRate: number | ScheduleSpec;
   /** Root stream: training draws from rng.split("train"), metrics from rng.split("metrics"). */
   readonly rng: Rng;
+  /** Sweeps per update (CD-k, PCD, PT); default 1. */
   readonly k?: number;
+  /** Persistent chains per replica (PCD, PT); default batchSize. */
   readonly chains?: number;
+  /** Rows per minibatch (the last one of an epoch may be smaller); default 100. */
   readonly batchSize?: number;
+  /** Default { kind: "sgd" }. */
   readonly optimizer?: OptimizerSpec;
+  /** L1 penalty on W: g_W -= l1 sign(W); default 0. */
   readonly l1?: number;
+  /** L2 penalty on W: g_W -= l2 W; default 0. */
   readonly l2?: number;
   /** true, or the hidden offset's sliding rate (default 0.01). */
   readonly centering?: boolean | { readonly hiddenRate?: number };
   /** PT: the inverse temperatures, or a number of replicas spaced evenly down to 0 (default 5). */
   readonly betas?: readonly number[] | number;
+  /** Lower bound kept on precision parameters (gamma, gammaPlus, gammaMinus); default 1e-3. */
   readonly minPrecision?: number;
   /** 'float64' (default) or 'float32': see TrainerConfig.precision. */
   readonly precision?: Precision;
+  /** Evaluated after every epoch into the record's `metrics`, each on its own derived stream. */
   readonly metrics?: readonly Metric[];
+  /** Held-out rows x N (row-major) for metrics that need them (freeEnergyGap). */
   readonly heldout?: { readonly data: Float64Array; readonly rows: number };
+  /** Called in order after each epoch. */
   readonly callbacks?: readonly EpochCallback[];
+  /** Kernel backend; default defaultBackend(). */
   readonly backend?: Backend;
   /** For method "exact": which layer to enumerate and the size limit. */
   readonly enumeration?: EnumerationOptions;
@@ -130,6 +151,9 @@ export interface TrainerState {
   readonly history: EpochRecord[];
 }
 
+/**
+ * Identifies the training data in a checkpoint (a resume on other data is refused): its shape and a checksum.
+ */
 export interface DataFingerprint {
   readonly rows: number;
   readonly cols: number;
@@ -149,6 +173,7 @@ export class DivergenceError extends Error {
   }
 }
 
+/** FNV-1a (32-bit) of the float64 bytes of the first rows x cols values, with the shape. */
 export function fingerprint(data: Float64Array, rows: number, cols: number): DataFingerprint {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, rows * cols * 8);
   let h = 0x811c9dc5;
@@ -202,6 +227,12 @@ export function resolveTrainerConfig(options: Omit<TrainerOptions, 'rng'>): Trai
 
 const PRECISION_PARAM = /^gamma/;
 
+/**
+ * Minibatch gradient ascent on the mean log-likelihood of the rows of `data` (rows x N row-major),
+ * updating the RBM in place: gradient < d(-F)/dp >_data - < d(-F)/dp >_model (exact or sampled), then
+ * penalties, centering, optimizer and schedule as training/trainer.ts states them; `state()` is what a
+ * checkpoint keeps.
+ */
 export class Trainer {
   readonly config: TrainerConfig;
   /** Epochs completed. */

@@ -6,6 +6,10 @@
  */
 import { BaseLayer, type LayerParams, resolveParams, type UnitLayer } from './unit';
 
+/**
+ * A Gamma-only unit for `cumulantUnit`: Gamma(x) and Gamma'(x) (optionally Gamma''(x)) of x = input + bias.
+ * No sampler and no potential: such an RBM is sampled on the visible marginal and trained through Gamma'.
+ */
 export interface CumulantUnitSpec {
   /** Name used in messages (custom units cannot be written to model files). */
   readonly name: string;

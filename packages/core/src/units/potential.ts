@@ -69,6 +69,10 @@ export type PotentialDomain =
   | readonly [number, number]
   | { readonly integers: readonly [number, number] };
 
+/**
+ * A unit given by its potential V(h) on a support, for `potentialUnit`: Gamma, Gamma', Gamma'' of
+ * x = input + bias by quadrature (or summation on integers), h | x by inverse CDF.
+ */
 export interface PotentialUnitSpec {
   /** Name used as the layer's `type` and in messages. */
   readonly name: string;

@@ -5,6 +5,10 @@
 import { BernoulliLayer, DreluLayer, GaussianLayer, PoissonLayer, ReluLayer, SpinLayer, StepLayer } from './builtin';
 import type { UnitLayer } from './unit';
 
+/**
+ * Builds a layer of `size` units of one type; `params` gives per-unit parameters by name (missing
+ * ones take the type's defaults). What `registerUnitType`, `cumulantUnit` and `potentialUnit` deal in.
+ */
 export type LayerFactory = (size: number, params?: Partial<Record<string, ArrayLike<number>>>) => UnitLayer;
 
 const hiddenTypes = new Map<string, LayerFactory>([

@@ -24,6 +24,12 @@ import type { Rng } from '../random/rng';
 /** Per-unit parameters of a layer, by name; each array has one entry per unit. */
 export type LayerParams = Record<string, Float64Array>;
 
+/**
+ * A layer of `size` units of one type, defined by its cumulant Gamma_j(I) = log integral (or sum) of
+ * exp(-V_j(h) + I h) over h: the free energy, activations, variances, samples and gradient statistics
+ * of a model all come through this interface. `input` never includes the bias; unit j adds its own
+ * parameters.
+ */
 export interface UnitLayer {
   /** Name of the unit type, as written in model files ("bernoulli", "relu", ...). */
   readonly type: string;

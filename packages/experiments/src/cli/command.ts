@@ -19,6 +19,10 @@ export interface Io {
 /** Parsed flags, as yargs gives them (values unvalidated: commands validate with ./args). */
 export type Args = Record<string, unknown>;
 
+/**
+ * One `rbmlab` subcommand: its name, yargs command string, usage and help line, flag declarations, and its
+ * run.
+ */
 export interface Command {
   /** The word after `rbmlab` ("slurm submit" in a group): error lines start "rbmlab <name>:". */
   readonly name: string;

@@ -6,8 +6,13 @@
  * (flags, model files, a model the chosen method cannot handle).
  */
 
+/** Exit code of success. */
 export const EXIT_OK = 0;
+/** Exit code of a computation that failed, or of an internal error. */
 export const EXIT_FAILURE = 1;
+/**
+ * Exit code of bad usage or bad input (flags, model and data files, study files): one line, nothing written.
+ */
 export const EXIT_USAGE = 2;
 
 /** A failure the user can fix: its message is the one line to print (without the prefix). */

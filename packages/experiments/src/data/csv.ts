@@ -35,10 +35,15 @@ export class DataFileError extends Error {
 
 /** Column delimiters of delimited text; `auto` detects one (see the module comment). */
 export const DELIMITERS = ['auto', 'comma', 'tab', 'whitespace'] as const;
+/**
+ * A column delimiter of a data file: 'auto' (tab, else comma, else whitespace, from the first data row),
+ * 'comma', 'tab' or 'whitespace'.
+ */
 export type Delimiter = (typeof DELIMITERS)[number];
 
 /** Header rules: `auto` (a first row that is not all numbers), `yes`, `no`. */
 export const HEADER_RULES = ['auto', 'yes', 'no'] as const;
+/** Whether a data file's first row is a header: 'auto' (when a cell is not a number), 'yes' or 'no'. */
 export type HeaderRule = (typeof HEADER_RULES)[number];
 
 /** How to read a data file; every field defaults to `auto` detection. */

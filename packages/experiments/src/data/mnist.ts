@@ -11,7 +11,9 @@
 import type { Dataset, Rng } from '@rbmlab/core';
 import { DataFileError } from './csv';
 
+/** Side of an MNIST digit in pixels (28 x 28 images). */
 export const MNIST_SIDE = 28;
+/** Pixels of an MNIST digit, 784: the visible units, pixel (r, c) at unit 28 r + c. */
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 
 interface MnistDigit {
@@ -19,6 +21,11 @@ interface MnistDigit {
   readonly length: number;
 }
 
+/**
+ * Options of `loadMnist`: how many digits (a prefix of the class-interleaved order) and the binarization:
+ * 'threshold' (pixel > threshold, default 0.5), 'sample' (pixel on with probability its grey level, from
+ * `rng`) or 'none' (grey levels in [0, 1]).
+ */
 export interface MnistOptions {
   /** Number of digits (default all 10,000). */
   readonly count?: number;
@@ -28,6 +35,7 @@ export interface MnistOptions {
   readonly rng?: Rng;
 }
 
+/** MNIST digits as a Dataset (rows x 784, row-major) with the class of each row. */
 export interface MnistDataset extends Dataset {
   /** The class (0-9) of each row. */
   readonly labels: Uint8Array;

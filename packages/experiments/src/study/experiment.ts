@@ -12,6 +12,10 @@ export type ParamValue = number | string | boolean;
 /** Resolved parameters of one grid point: the study's params, the point's grid values, defaults. */
 export type Params = Readonly<Record<string, ParamValue>>;
 
+/**
+ * A family's parameter: its type, default (or required), allowed choices or bounds, and its meaning;
+ * study values are checked against it, and `rbmlab list` prints it.
+ */
 export interface ParamSpec {
   /** 'integer' accepts only whole numbers; 'number' any finite number. */
   readonly type: 'integer' | 'number' | 'string' | 'boolean';
@@ -44,6 +48,11 @@ export interface TrialContext {
   readonly backend: Backend;
 }
 
+/**
+ * An experiment family: named, typed parameters, the metric columns it reports, and a trial function
+ * from resolved parameters and one seeded stream to metric rows. Built-in families and plug-ins
+ * (`registerExperiment`, a study file's "plugin") are this interface.
+ */
 export interface Experiment {
   /** The name a study file gives in "experiment" (a contract). */
   readonly name: string;

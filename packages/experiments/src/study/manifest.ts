@@ -13,6 +13,10 @@ import type { StudyFile, Study } from './study';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'rbmlab.study-manifest/1';
 
+/**
+ * Shard `index` of `count` (0 <= index < count): the tasks k = point * trials + trial with k mod count =
+ * index.
+ */
 export interface Shard {
   readonly index: number;
   readonly count: number;
@@ -29,6 +33,12 @@ export interface Session {
   readonly backend: string;
 }
 
+/**
+ * manifest.json of a study directory (rbmlab.study-manifest/1): the study file as given, status
+ * (running, interrupted, complete; incomplete for a merge missing trials), shard, trial counts,
+ * columns, every grid point's resolved parameters, the backend, versions, git commit, platform and
+ * timings. Written first, and again when a run ends.
+ */
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly study: StudyFile;

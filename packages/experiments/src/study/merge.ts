@@ -23,6 +23,10 @@ export interface StudyDirectory {
   readonly finished: Map<string, FinishedTrial>;
 }
 
+/**
+ * Reads a study directory: its manifest, the study it records, and the trials that finished
+ * completely. A StudyError names the directory when it is missing or holds no valid study.
+ */
 export function openStudyDirectory(dir: string): StudyDirectory {
   if (!existsSync(dir)) throw new StudyError(`${dir}: no such directory`);
   const manifest = readManifest(dir);
@@ -40,6 +44,10 @@ export function openStudyDirectory(dir: string): StudyDirectory {
   return { dir, manifest, study, layout, finished: readFinishedTrials(dir, study, layout, (m) => new StudyError(m), { complete }) };
 }
 
+/**
+ * What `mergeStudies` leaves: the output directory, the study, its results layout and summary rows, and
+ * trials done of the total.
+ */
 export interface MergeOutcome {
   readonly dir: string;
   readonly study: Study;
@@ -49,6 +57,12 @@ export interface MergeOutcome {
   readonly total: number;
 }
 
+/**
+ * Merges directories of one study (shards, or runs on several machines) into `out`, which must be new,
+ * empty or an earlier merge of the same study: the union of their finished trials (one trial found
+ * twice must be identical), then canonical results, summary, plots (unless plots is false) and a
+ * manifest. Every refusal comes before `out` is made.
+ */
 export async function mergeStudies(dirs: readonly string[], out: string, options: { plots?: boolean } = {}): Promise<MergeOutcome> {
   if (dirs.length === 0) throw new StudyError('no directories to merge');
   const inputs = dirs.map(openStudyDirectory);

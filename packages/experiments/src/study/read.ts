@@ -10,6 +10,10 @@ import { parseRows } from './results';
 import type { Study } from './study';
 import { summarize, type SummaryRow } from './summary';
 
+/**
+ * A study directory's contents as data (`readStudyResults`): the study, manifest, result rows and summary,
+ * trials done of the total.
+ */
 export interface StudyResults {
   readonly study: Study;
   readonly manifest: Manifest;

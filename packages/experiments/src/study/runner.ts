@@ -26,12 +26,19 @@ import { runTrial } from './trial';
 import { EXPERIMENTS } from '../families';
 import type { TrialRequest, TrialResponse, WorkerSetup } from './worker';
 
+/**
+ * One trial of a study: its grid point, trial index, and seed (a function of study seed, point values and
+ * trial alone).
+ */
 export interface Task {
   readonly point: GridPoint;
   readonly trial: number;
   readonly seed: number;
 }
 
+/**
+ * A finished trial, as `onTrial` sees it: the share's progress (done of assigned), the trial and its seconds.
+ */
 export interface TrialEvent {
   /** Trials of this run's share done so far (including those found done on --resume). */
   readonly done: number;
@@ -41,11 +48,16 @@ export interface TrialEvent {
   readonly seconds: number;
 }
 
+/**
+ * Options of `runStudy`: the parsed study, the output directory, resume, shard, worker threads (default
+ * 1), backend (default 'cpu'), plots (default true), an abort signal and progress callbacks.
+ */
 export interface RunStudyOptions {
   readonly study: Study;
   readonly out: string;
   /** Continue the study already in `out` (a fresh start when `out` holds none). */
   readonly resume?: boolean;
+  /** Run only the tasks k with k mod count = index (k = point * trials + trial); default all. */
   readonly shard?: Shard;
   /** Worker threads; 1 runs trials on the calling thread. */
   readonly jobs?: number;
@@ -59,10 +71,19 @@ export interface RunStudyOptions {
   readonly plots?: boolean;
   /** Abort to stop after the trials in flight: the run rejects with StudyInterrupted. */
   readonly signal?: AbortSignal;
+  /**
+   * Called once before the first trial: trials already done (on resume), assigned to this run, in the whole
+   * study, and the backend.
+   */
   readonly onStart?: (state: { readonly done: number; readonly assigned: number; readonly total: number; readonly backend: SelectedBackend }) => void;
+  /** Called after each finished trial, in the order they finish. */
   readonly onTrial?: (event: TrialEvent) => void;
 }
 
+/**
+ * What `runStudy` leaves: the directory, the study, its results layout and summary rows, the trials run
+ * by this call, done, assigned and in the whole study, and the plot files written.
+ */
 export interface StudyOutcome {
   readonly dir: string;
   readonly study: Study;
@@ -158,6 +179,12 @@ function prepareDirectory(dir: string, study: Study, layout: ResultsLayout, shar
   }
 }
 
+/**
+ * Runs a study (or one shard of it) into `out`: takes the directory's lock, writes the manifest first,
+ * appends each finished trial to the journal at once, and finishes with canonical results.csv,
+ * summary.csv, plots and manifest.json. Seeds depend on (study seed, point, trial) alone, so jobs,
+ * shards and resumes give the same numbers. Rejects with StudyInterrupted when `signal` aborts.
+ */
 export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> {
   const { study, out: dir } = options;
   const layout = resultsLayout(study);

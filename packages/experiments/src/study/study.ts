@@ -39,6 +39,10 @@ export interface GridPoint {
   readonly params: Params;
 }
 
+/**
+ * A validated study: the file as written, its family (experiment), and every grid point resolved to
+ * full parameters, in grid order (the first key varying slowest).
+ */
 export interface Study {
   readonly file: StudyFile;
   readonly experiment: Experiment;
@@ -76,6 +80,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export const MAX_TRIALS = 100_000;
 
+/** Options of `parseStudy`: the trial limit and the directory that relative plugin paths start from. */
 export interface ParseStudyOptions {
   /** Refuse a study with more trials (grid points x trials) than this; default MAX_TRIALS. */
   readonly maxTrials?: number;

@@ -13,6 +13,10 @@ import type { Study } from './study';
 
 export const SUMMARY_FILE = 'summary.csv';
 
+/**
+ * Statistics of one metric over the finite values of a group of trials: mean, sample standard
+ * deviation (n - 1), sem = std / sqrt(count) (std and sem NaN for a single value), and the count.
+ */
 export interface MetricSummary {
   readonly mean: number;
   readonly std: number;
@@ -21,6 +25,7 @@ export interface MetricSummary {
   readonly count: number;
 }
 
+/** One row of summary.csv: a grid point (and series value), its n trials, and each metric's MetricSummary. */
 export interface SummaryRow {
   readonly point: number;
   /** Grid values of the point, as written in results.csv. */
@@ -31,6 +36,10 @@ export interface SummaryRow {
   readonly metrics: Readonly<Record<string, MetricSummary>>;
 }
 
+/**
+ * Groups result rows by grid point (and series value, ascending) and summarizes each metric column;
+ * rows in point order. `rows` are parsed results (grid point index and cells as written in results.csv).
+ */
 export function summarize(study: Study, layout: ResultsLayout, rows: readonly { point: number; cells: Record<string, string> }[]): SummaryRow[] {
   const groups = new Map<string, { point: number; seriesValue?: string; rows: Record<string, string>[] }>();
   for (const row of rows) {

@@ -34,6 +34,10 @@ import type { DenseAssociativeMemory } from './model';
 /** Direct sums are used while log(P max|D|) stays below this (float64 overflows at 709.78). */
 const DIRECT_SUM_MAX_LOG = 700;
 
+/**
+ * Options of DenseDynamics: the chains, their stream, initial states, the log-domain switch and the site
+ * order.
+ */
 export interface DenseChainOptions {
   /** Number of independent chains. */
   readonly chains: number;
@@ -61,6 +65,12 @@ export interface SignedLog {
   readonly logAbs: number;
 }
 
+/**
+ * Single-site heat-bath and zero-temperature dynamics of a dense associative memory on `chains`
+ * chains: spins chains x N (+-1), overlaps x_mu = xi^mu . sigma (chains x P) kept as exact integers,
+ * Delta_i = E(sigma_i = -1) - E(sigma_i = +1) from a table of D, O(P) per site (see the comment at the
+ * top of models/dense/dynamics.ts).
+ */
 export class DenseDynamics {
   readonly chains: number;
   /** Spins, chains x N, values +-1, updated in place. */

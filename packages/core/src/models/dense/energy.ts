@@ -35,11 +35,17 @@
  */
 import { log1mexp } from '../../math/special';
 
+/**
+ * Energy convention of a dense memory: 'normalized' E = -N sum_mu m_mu^p / p with m_mu = x_mu / N
+ * (power F only), or 'krotov' E = -sum_mu F(x_mu) on the raw overlaps x_mu = xi^mu . sigma.
+ */
 export type DenseEnergyKind = 'normalized' | 'krotov';
 /** The interaction (separation) function F of a dense associative memory. */
 export type DenseInteraction = 'power' | 'rectified-power' | 'exp';
 
+/** Every DenseEnergyKind, in the order messages list them. */
 export const DENSE_ENERGY_KINDS: readonly DenseEnergyKind[] = ['normalized', 'krotov'];
+/** Every DenseInteraction F: power x^p, rectified-power max(x, 0)^p, exp e^x. */
 export const DENSE_INTERACTIONS: readonly DenseInteraction[] = ['power', 'rectified-power', 'exp'];
 
 /** An energy convention, as in the model file's "energy" field. */

@@ -12,6 +12,10 @@ import { checkDenseEnergy, patternEnergyTable, type DenseEnergy, type FieldFailu
 /** The values a spin takes, in state-index order: bit 0 is -1, bit 1 is +1. */
 export const SPIN_SUPPORT: readonly [number, number] = [-1, 1];
 
+/**
+ * A dense associative memory: P patterns xi^mu in {-1, +1}^N, the energy convention, and beta of P(sigma) ∝
+ * exp(-beta E(sigma)).
+ */
 export interface DenseAssociativeMemoryOptions {
   /** P rows of N values +-1. */
   readonly patterns: readonly ArrayLike<number>[];

@@ -10,6 +10,7 @@ import { sigmoid } from '../../math/special';
 import type { Rng } from '../../random/rng';
 import type { HigherOrderBoltzmannMachine } from './model';
 
+/** Options of HigherOrderHeatBath: `chains` chains, their stream, and optional initial states. */
 export interface HigherOrderChainOptions {
   readonly chains: number;
   /** The stream of the random start and of every update. */
@@ -18,6 +19,11 @@ export interface HigherOrderChainOptions {
   readonly init?: ArrayLike<number>;
 }
 
+/**
+ * Heat-bath (Glauber) sweeps of a higher-order machine on `chains` chains (states chains x N
+ * row-major): site i = 0 .. N-1 redrawn with P(s_i = +1) = sigmoid(2 beta h_i) (spin) or
+ * P(s_i = 1) = sigmoid(beta h_i) (bernoulli), one uniform per site.
+ */
 export class HigherOrderHeatBath {
   readonly chains: number;
   /** States, chains x N row-major, values in the model's support, updated in place. */

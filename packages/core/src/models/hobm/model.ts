@@ -28,7 +28,9 @@ import { normal } from '../../random/distributions';
 import type { Rng } from '../../random/rng';
 import type { FieldFailure } from '../dense/energy';
 
+/** Unit values of a higher-order machine: 'spin' s_i in {-1, +1} or 'bernoulli' s_i in {0, 1}. */
 export type BinaryUnitType = 'spin' | 'bernoulli';
+/** Every BinaryUnitType, in the order messages list them. */
 export const BINARY_UNIT_TYPES: readonly BinaryUnitType[] = ['spin', 'bernoulli'];
 
 /** One coupling J_S on the set of units S = sites. */
@@ -37,6 +39,10 @@ export interface HigherOrderCoupling {
   readonly J: number;
 }
 
+/**
+ * A higher-order Boltzmann machine E(s) = -sum_i a_i s_i - sum_S J_S prod_{i in S} s_i, P(s) ∝ exp(-beta
+ * E(s)).
+ */
 export interface HigherOrderBMOptions {
   /** "spin" (values -1, +1) or "bernoulli" (values 0, 1). */
   readonly type: BinaryUnitType;
@@ -260,6 +266,10 @@ export interface RandomCouplingOrder {
   readonly count?: number;
 }
 
+/**
+ * Options of `randomHigherOrderBM`: unit type, N, the orders with their J ~ Normal(mean, scale^2)
+ * and set counts, the bias scale and beta (default 1).
+ */
 export interface RandomHigherOrderBMOptions {
   readonly type: BinaryUnitType;
   readonly size: number;
