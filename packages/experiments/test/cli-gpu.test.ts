@@ -122,7 +122,7 @@ describe('rbmlab run --backend gpu', () => {
     const study = writeJson('study.json', { name: 'gpu-study', experiment: 'teacher-student', seed: 4, trials: 2, params: { N: 10, alpha: 2, epochs: 2 }, grid: { beta: [1.5] } });
     const one = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'run', study, '--out', file('s1'), '--backend', 'gpu', '--no-plots');
     expect(one.code).toBe(0);
-    expect(one.stderr.split('\n')[0]).toMatch(/^rbmlab: running on gpujs-webasm /);
+    expect(one.stderr.split('\n').slice(0, 2)).toEqual(['rbmlab run: study "gpu-study": 2 trials (1 grid point x 2 trials)', expect.stringMatching(/^rbmlab: running on gpujs-webasm /)]);
     const manifest = JSON.parse(fs.readFileSync(path.join(file('s1'), 'manifest.json'), 'utf8'));
     expect(manifest.backend).toBe('gpujs-webasm');
     expect(manifest.backendInfo).toMatchObject({ name: 'gpujs-webasm', mode: 'webasm' });
