@@ -11,7 +11,7 @@
  * energy equal to 1e-12 (they are in fact the same float64s: no arithmetic but a transpose).
  * Oracles in Python use np.logaddexp, not rbms' own shortcut (log(1+e^x) replaced by x for x >= 10).
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { exactLogZ, loadRbm, rbmFromJSON, saveRbm, type RBM } from '@rbmlab/core';
@@ -252,5 +252,24 @@ describe('rbmlab convert', () => {
       expectOneLineError(await rbmlab('convert', ...args), 2, pattern);
     }
     expect(fs.readdirSync(path.dirname(never)).filter((n) => n.startsWith('never'))).toEqual([]);
+  });
+
+  test('a bad HDF5 file through the real process: one line on stderr (the HDF5 library\'s error stack is not printed)', () => {
+    const archive = file('for-truncation.h5');
+    execFileSync(pythonWith('h5py'), ['-c', "import sys, numpy as np, h5py\nwith h5py.File(sys.argv[1], 'w') as f:\n    f['model_type'] = 'BBRBM'\n    f['update_3/params/weight_matrix'] = np.zeros((7, 5))\n    f['update_3/params/vbias'] = np.zeros(7)", archive]);
+    const bytes = fs.readFileSync(archive);
+    fs.writeFileSync(file('truncated.h5'), bytes.subarray(0, bytes.length >> 1));
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const bin = path.join(root, 'packages', 'experiments', 'bin', 'rbmlab.js');
+    for (const [name, line] of [
+      ['truncated.h5', /^rbmlab convert: .*truncated\.h5: not a readable HDF5 file \(truncated file: eof = \d+, .*\)\n$/],
+      ['for-truncation.h5', /^rbmlab convert: .*for-truncation\.h5: update_3\/params\/hbias is missing \(an rbms archive has model_type and update_<k>\/params\/\{weight_matrix, vbias, hbias\}\)\n$/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [bin, 'convert', file(name), '--out', file('never-bin.json')], { cwd: root, encoding: 'utf8', timeout: 110000 });
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(line);
+      expect(r.status).toBe(2);
+    }
+    expect(fs.existsSync(file('never-bin.json'))).toBe(false);
   });
 });

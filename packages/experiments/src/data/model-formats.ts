@@ -257,6 +257,8 @@ interface H5Group extends H5Node {
   create_dataset(args: { name: string; data: unknown; shape?: number[]; dtype?: string }): H5Dataset;
 }
 interface H5File extends H5Group {
+  /** The HDF5 file identifier: negative when the file could not be opened (h5wasm does not throw). */
+  readonly file_id: bigint | number;
   close(): void;
 }
 interface H5Wasm {
@@ -267,18 +269,34 @@ interface H5Wasm {
 let h5wasmPromise: Promise<{ h5: H5Wasm; module: H5Module }> | undefined;
 
 /**
+ * The HDF5 library's diagnostics (its error stack, printed on any failure) while a file is used:
+ * collected here instead of printed, so that a bad file is one line naming it.
+ */
+let diagnostics: string[] | undefined;
+
+/**
  * h5wasm, loaded once. The package is ES-module only, which CommonJS (and jest) cannot require;
  * it ships a self-contained script build (dist/iife/h5wasm.js, the WebAssembly inlined) that
  * defines one global, run here in this context. Files go through its in-memory file system: the
  * bytes are read and written by Node, so a write is atomic as every rbmlab write is.
  */
-async function loadH5wasm(): Promise<{ h5: H5Wasm; module: H5Module }> {
+async function loadH5wasm(source: string): Promise<{ h5: H5Wasm; module: H5Module }> {
+  const dirs = require.resolve.paths('h5wasm') ?? [];
+  const script = dirs.map((d) => path.join(d, 'h5wasm', 'dist', 'iife', 'h5wasm.js')).find((p) => fs.existsSync(p));
+  // an optional peer (15 MB): installed by those who convert rbms archives
+  if (script === undefined) throw new ModelFileError(source, 'rbms HDF5 archives are read and written with the h5wasm package, which is not installed: npm install h5wasm');
   if (h5wasmPromise === undefined) {
     h5wasmPromise = (async () => {
-      const dirs = require.resolve.paths('h5wasm') ?? [];
-      const script = dirs.map((d) => path.join(d, 'h5wasm', 'dist', 'iife', 'h5wasm.js')).find((p) => fs.existsSync(p));
-      if (script === undefined) throw new Error('the h5wasm package is not installed (npm install h5wasm)');
-      const h5 = vm.runInThisContext(`(function () {\n${fs.readFileSync(script, 'utf8')}\nreturn h5wasm;\n})`, { filename: script })() as H5Wasm;
+      // Emscripten binds its stderr to console.error when the module starts: bind it to a function
+      // that collects the library's diagnostics while rbmlab uses a file (and prints them otherwise)
+      const print = console.error;
+      console.error = (...args: unknown[]) => (diagnostics !== undefined ? diagnostics.push(args.map(String).join(' ')) : print(...args));
+      let h5: H5Wasm;
+      try {
+        h5 = vm.runInThisContext(`(function () {\n${fs.readFileSync(script, 'utf8')}\nreturn h5wasm;\n})`, { filename: script })() as H5Wasm;
+      } finally {
+        console.error = print;
+      }
       const module = await h5.ready;
       return { h5, module };
     })();
@@ -289,19 +307,27 @@ async function loadH5wasm(): Promise<{ h5: H5Wasm; module: H5Module }> {
 let scratch = 0;
 
 /** Runs `use` on an HDF5 file opened from `bytes` in h5wasm's memory; removes it afterwards. */
-async function withH5<T>(bytes: Uint8Array | undefined, mode: 'r' | 'w', use: (file: H5File) => T): Promise<{ result: T; bytes: Uint8Array }> {
-  const { h5, module } = await loadH5wasm();
+async function withH5<T>(source: string, bytes: Uint8Array | undefined, mode: 'r' | 'w', use: (file: H5File) => T): Promise<{ result: T; bytes: Uint8Array }> {
+  const { h5, module } = await loadH5wasm(source);
   const name = `/rbmlab-${process.pid}-${scratch++}.h5`;
   if (bytes !== undefined) module.FS.writeFile(name, bytes);
   let file: H5File | undefined;
+  diagnostics = [];
   try {
     file = new h5.File(name, mode);
+    if (file.file_id < 0) {
+      file = undefined;
+      // the innermost message says why ("truncated file: eof = 100, ..., stored_eof = 10576")
+      const why = diagnostics.map((line) => /^\s*#\d+: .* in (\w+)\(\): (.*)$/.exec(line)?.[2]).filter((x) => x !== undefined).at(-1);
+      throw new ModelFileError(source, `not a readable HDF5 file${why !== undefined ? ` (${why})` : ''}`);
+    }
     const result = use(file);
     file.close();
     file = undefined;
     return { result, bytes: module.FS.readFile(name) };
   } finally {
     if (file !== undefined) file.close();
+    diagnostics = undefined;
     try {
       module.FS.unlink(name);
     } catch {
@@ -338,7 +364,7 @@ function text(value: unknown): string | undefined {
 export async function rbmFromRbmsH5(bytes: Uint8Array, source: string, update?: number): Promise<RBM> {
   let json: RbmJSON | undefined;
   try {
-    await withH5(bytes, 'r', (file) => {
+    await withH5(source, bytes, 'r', (file) => {
       const modelType = text(dataset(file, 'model_type', '', source).value);
       if (modelType === undefined) throw new ModelFileError(source, 'model_type is not a string', 'model_type');
       if (modelType !== 'BBRBM') throw new ModelFileError(source, `model_type is ${JSON.stringify(modelType)}; rbmlab converts rbms' "BBRBM" (bernoulli-bernoulli)`, 'model_type');
@@ -371,7 +397,7 @@ export async function rbmsH5Bytes(rbm: RBM, source: string): Promise<Uint8Array>
   const json = rbmToJSON(rbm);
   const n = rbm.numVisible;
   const m = rbm.numHidden;
-  const { bytes } = await withH5(undefined, 'w', (file) => {
+  const { bytes } = await withH5(source, undefined, 'w', (file) => {
     file.create_dataset({ name: 'model_type', data: 'BBRBM' });
     const update = file.create_group('update_1');
     const params = update.create_group('params');
