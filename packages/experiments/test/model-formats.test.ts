@@ -234,6 +234,8 @@ describe('rbmlab convert', () => {
     fs.writeFileSync(file('half.npz'), fs.readFileSync(path.join(FIXTURES, 'bernoulli-rbm.npz')).subarray(0, 500));
     execFileSync(pythonWith('numpy'), ['-c', "import sys, numpy as np; np.savez(sys.argv[1], components_=np.zeros((5, 7)), intercept_visible_=np.zeros(6), intercept_hidden_=np.zeros(5))", file('bad-shape.npz')]);
     execFileSync(pythonWith('h5py'), ['-c', "import sys, numpy as np, h5py\nwith h5py.File(sys.argv[1], 'w') as f:\n    f['model_type'] = 'PBRBM'\n    f['update_1/params/weight_matrix'] = np.zeros((3, 2, 4))", file('potts.h5')]);
+    execFileSync(pythonWith('numpy'), ['-c', "import sys, numpy as np; np.savez(sys.argv[1], weights=np.zeros((7, 5)), visible_type='bernoulli', hidden_type='relu', hidden_gamma=[1, 1, -2, 1, 1])", file('bad-gamma.npz')]);
+    execFileSync(pythonWith('numpy'), ['-c', "import sys, numpy as np; np.savez(sys.argv[1], weights=np.zeros((7, 5)), visible_type='bernoulli', hidden_type='bernoulli', hidden_bias=np.zeros(4))", file('bad-bias.npz')]);
     const never = file('never');
     const cases: [string[], RegExp][] = [
       [[good, '--out', `${never}.npz`], /--out .*never\.npz: an \.npz may be scikit-learn's BernoulliRBM or rbmlab's npz: give --to sklearn or --to npz/],
@@ -243,6 +245,8 @@ describe('rbmlab convert', () => {
       [[relu, '--out', `${never}.h5`], /an rbms archive \(BBRBM\) has bernoulli visible and hidden units/],
       [[file('half.npz'), '--out', `${never}.json`], /half\.npz: not a readable \.npz \(zip\) archive/],
       [[file('bad-shape.npz'), '--out', `${never}.json`], /bad-shape\.npz: intercept_visible_ has 6 entries, but components_ is 5 x 7/],
+      [[file('bad-gamma.npz'), '--out', `${never}.json`], /bad-gamma\.npz: hidden_gamma\[2\] must be a finite number > 0/],
+      [[file('bad-bias.npz'), '--out', `${never}.json`], /bad-bias\.npz: hidden_bias has 4 entries, expected 5 \(the columns of weights\)/],
       [[file('potts.h5'), '--out', `${never}.json`], /potts\.h5: model_type is "PBRBM"; rbmlab converts rbms' "BBRBM"/],
       [[file('missing.npz'), '--out', `${never}.json`], /missing\.npz: no such file/],
       [[good, '--out', `${never}.json`, '--update', '2'], /--update chooses a saved update of an rbms archive; this is rbmlab/],

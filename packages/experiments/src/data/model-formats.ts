@@ -213,8 +213,21 @@ export function rbmFromNpz(bytes: Uint8Array, source: string): ConvertedModel {
     if (names.strings === undefined) throw new ModelFileError(source, `array visible_names holds numbers (dtype ${names.descr}), expected strings`, 'visible_names');
     json.visibleNames = [...names.strings];
   }
-  // rbmFromJSON checks everything a model file is checked for; its field names are the npz's with '.' for '_'
-  const rbm = rbmFromJSON(json, source);
+  // rbmFromJSON checks everything a model file is checked for; its fields are named as the npz's arrays
+  let rbm: RBM;
+  try {
+    rbm = rbmFromJSON(json, source);
+  } catch (err) {
+    if (!(err instanceof ModelFileError)) throw err;
+    const npzName = (text: string) =>
+      text
+        .replace(/\bvisible\.size\b/g, 'the rows of weights')
+        .replace(/\bhidden\.size\b/g, 'the columns of weights')
+        .replace(/\b(visible|hidden)\.(\w+)/g, '$1_$2')
+        .replace(/\bvisibleNames\b/g, 'visible_names');
+    const detail = err.message.startsWith(`${source}: `) ? err.message.slice(source.length + 2) : err.message;
+    throw new ModelFileError(source, npzName(detail), err.field !== undefined ? npzName(err.field) : undefined);
+  }
   return { rbm, ...(json.visibleNames !== undefined ? { visibleNames: json.visibleNames as string[] } : {}) };
 }
 

@@ -120,22 +120,27 @@ function numberReader(info: DescrInfo, descr: string): (view: DataView, at: numb
   }
 }
 
-/** Index in C order of the k-th item of a Fortran-order array of `shape`. */
-function fortranToC(k: number, shape: readonly number[]): number {
-  let rest = k;
-  let index = 0;
+/**
+ * Maps the k-th item of a Fortran-order (column-major) array of `shape` to its index in C
+ * (row-major) order: k = sum_d i_d prod_{e<d} n_e, index = sum_d i_d prod_{e>d} n_e.
+ */
+function fortranToC(shape: readonly number[]): (k: number) => number {
+  const cStrides = new Array<number>(shape.length);
   let stride = 1;
-  const strides: number[] = new Array(shape.length);
   for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = stride;
+    cStrides[d] = stride;
     stride *= shape[d];
   }
-  for (let d = 0; d < shape.length; d++) {
-    const i = rest % shape[d];
-    rest = Math.floor(rest / shape[d]);
-    index += i * strides[d];
-  }
-  return index;
+  return (k) => {
+    let rest = k;
+    let index = 0;
+    for (let d = 0; d < shape.length; d++) {
+      const i = rest % shape[d];
+      rest = (rest - i) / shape[d];
+      index += i * cStrides[d];
+    }
+    return index;
+  };
 }
 
 /** Parses a .npy file. Throws NpyError with what is wrong (truncated, unsupported dtype, ...). */
@@ -174,7 +179,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length - dataStart < need) {
     throw new NpyError(`truncated: shape (${shape.join(', ')}) of ${descr} needs ${need} data bytes, the file has ${bytes.length - dataStart}`);
   }
-  const place = fortran && shape.length > 1 ? (k: number) => fortranToC(k, shape) : (k: number) => k;
+  const place = fortran && shape.length > 1 ? fortranToC(shape) : (k: number) => k;
   if (text) {
     const strings: string[] = new Array(count);
     for (let k = 0; k < count; k++) {
