@@ -39,6 +39,7 @@ import { formatNpz, isNpy, isZip, parseNpy, unzipNpz, type NpyArray, type NpyOut
 
 /** The formats `rbmlab convert` reads and writes. */
 export const MODEL_FORMATS = ['rbmlab', 'sklearn', 'rbms', 'npz'] as const;
+/** One of MODEL_FORMATS: rbmlab (the model file), sklearn, rbms or npz (see the module comment). */
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
 /** A model with what its file may carry besides the parameters. */
