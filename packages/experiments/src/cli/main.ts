@@ -11,6 +11,7 @@ import { distance } from 'fastest-levenshtein';
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import type { Args, Command, CommandGroup, Io } from './command';
+import { convertCommand } from './commands/convert';
 import { couplingsCommand } from './commands/couplings';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   logzCommand,
   sampleCommand,
   couplingsCommand,
+  convertCommand,
   demoCommand,
 ];
 

@@ -19,11 +19,16 @@
  * model file and `sample` writes them as its header.
  *
  * gzip-compressed files (any of the above, `.gz` or not) are recognised by their magic bytes.
+ *
+ * numpy's .npy files and .npz archives (np.save, np.savez, np.savez_compressed) are recognised by
+ * their magic bytes too and read by ./npy: a 2-D array of n_samples x n_features of bool, int,
+ * uint or float (any byte order, C or Fortran order). They carry no column names.
  */
 import * as fs from 'fs';
 import { gunzipSync } from 'zlib';
 import { parse } from 'csv-parse/sync';
 import type { Dataset, UnitLayer } from '@rbmlab/core';
+import { isNpy, isZip, numpyDataset } from './npy';
 
 /** A data file that cannot be used; the message is "<file>: <what, where>". */
 export class DataFileError extends Error {
@@ -52,6 +57,8 @@ export interface DataReadOptions {
   readonly header?: HeaderRule;
   /** true: drop the first column; false: keep it; 'auto' (default): drop it when its header cell is empty. */
   readonly indexColumn?: boolean | 'auto';
+  /** The array of an .npz file to read (default: its only array, else "data", else "X"). */
+  readonly array?: string;
 }
 
 /** A data set with the names of its columns when the file had a header. */
@@ -154,7 +161,7 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Reads a data file (delimited text, gzip-compressed or not; see the module comment). */
+/** Reads a data file (delimited text, gzip-compressed or not, or numpy's .npy/.npz; see the module comment). */
 export function readDataFile(path: string, options: DataReadOptions = {}): NamedDataset {
   let bytes: Uint8Array;
   try {
@@ -163,6 +170,14 @@ export function readDataFile(path: string, options: DataReadOptions = {}): Named
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataFileError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read file (${code ?? String(err)})`);
   }
+  if (isNpy(bytes) || isZip(bytes)) {
+    try {
+      return numpyDataset(bytes, options.array);
+    } catch (err) {
+      throw new DataFileError(path, (err as Error).message);
+    }
+  }
+  if (options.array !== undefined) throw new DataFileError(path, `--array ${options.array} chooses an array of an .npz file; this is a text file`);
   if (isGzip(bytes)) {
     try {
       bytes = gunzipSync(bytes);

@@ -32,7 +32,7 @@ import { formatMeasurement, formatValue } from '../../format';
 export const evalCommand: Command = {
   name: 'eval',
   command: 'eval <model>',
-  usage: 'rbmlab eval MODEL.json --data FILE [--json] [--chains C] [--steps K] [--seed S] [--delimiter D] [--header H] [--index-column]',
+  usage: 'rbmlab eval MODEL.json --data FILE [--json] [--chains C] [--steps K] [--seed S] [--delimiter D] [--header H] [--index-column] [--array NAME]',
   describe: 'Log-likelihood (exact or AIS) and pseudo-log-likelihood of CSV data under a model file',
   builder: (y) =>
     dataFlags(y)

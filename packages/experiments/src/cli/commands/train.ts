@@ -3,7 +3,7 @@
  *   [--method exact|cd|pcd|pt] [--epochs E|auto] [--batch B] [--lr X] [--optimizer sgd|momentum|adam]
  *   [--seed K] [-k K] [--chains C] [--l1 X] [--l2 X] [--centering] [--replicas R]
  *   [--metric NAME] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]]
- *   [--no-plots] [--delimiter D] [--header H] [--index-column]
+ *   [--no-plots] [--delimiter D] [--header H] [--index-column] [--array NAME]
  *
  * Trains an RBM on rows of visible values (data/csv.ts) and writes it as an rbmlab.rbm/1 file,
  * with its training log beside it: MODEL.train.csv (one row per epoch: epoch, seconds,
@@ -79,7 +79,7 @@ export const trainCommand: Command = {
     'rbmlab train --data FILE --size M --out MODEL.json [--visible TYPE] [--hidden TYPE] [--method exact|cd|pcd|pt] ' +
     '[--epochs E|auto] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed K] [-k K] [--chains C] [--l1 X] [--l2 X] [--centering] ' +
     '[--replicas R] [--metric NAME] [--precision float64|float32] [--backend cpu|gpu] [--checkpoint DIR [--resume]] [--no-plots] ' +
-    '[--delimiter D] [--header H] [--index-column]',
+    '[--delimiter D] [--header H] [--index-column] [--array NAME]',
   describe: 'Train an RBM on CSV data and write the model file',
   builder: (y) =>
     dataFlags(y)
