@@ -23,11 +23,11 @@
 import type { RBM } from '../models/rbm';
 import { logSumExp } from '../math/special';
 import { potentialUnit } from '../units/potential';
-import { checkData } from './common';
+import { checkData, meanOf } from './common';
 
 /** Mean over the rows of data (rows x N) of sum_i log P(v_i | v_-i). */
 export function pseudoLogLikelihood(rbm: RBM, data: ArrayLike<number>, rows: number): number {
-  return sum(pseudoLogLikelihoods(rbm, data, rows)) / rows;
+  return meanOf(pseudoLogLikelihoods(rbm, data, rows));
 }
 
 /** sum_i log P(v_i | v_-i) for each row of data (rows x N). */
@@ -81,10 +81,4 @@ export function pseudoLogLikelihoods(rbm: RBM, data: ArrayLike<number>, rows: nu
     out[r] = pl;
   }
   return out;
-}
-
-function sum(xs: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < xs.length; k++) s += xs[k];
-  return s;
 }

@@ -28,6 +28,7 @@ import type { Backend } from '../backend/backend';
 import { enumerationSide, exactGradient, type EnumerationOptions, type RbmGradient } from '../exact/enumerate';
 import type { Metric } from '../evaluation/metrics';
 import type { RBM } from '../models/rbm';
+import { ModelError } from '../models/checks';
 import { permutation } from '../random/distributions';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng';
 import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
@@ -415,8 +416,9 @@ export class Trainer {
         model = this.negative.run(batch, size);
       } catch (err) {
         // finite parameters whose conditionals overflow (e^x of a poisson unit past 709.78):
-        // the samplers refuse a non-finite mean, which is divergence, not a bug
-        if (err instanceof RangeError && /finite|Infinity|NaN/.test(err.message)) {
+        // the samplers refuse a non-finite mean (or a poisson mean past 2^52: ModelError), which
+        // is divergence, not a bug
+        if ((err instanceof RangeError && /finite|Infinity|NaN/.test(err.message)) || err instanceof ModelError) {
           throw new DivergenceError(this.epoch + 1, minibatch, `the model's conditional distributions overflow (${err.message})`);
         }
         throw err;

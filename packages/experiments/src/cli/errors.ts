@@ -25,3 +25,14 @@ export class CliError extends Error {
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
+
+/**
+ * Refuses (exit 2, one line) to print a number that is not a finite float64. `values` are the
+ * quantities a command is about to print, by name; `why` says what overflowed. Commands call it
+ * once on everything they print, so no NaN or Infinity (JSON null) is ever reported as a result.
+ */
+export function requireFinite(subject: string, values: Record<string, number>, why: () => string): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (!Number.isFinite(value)) throw new CliError(`${subject}: ${name} is ${value} in float64: ${why()}`);
+  }
+}
