@@ -28,7 +28,7 @@ import type { Backend } from '../backend/backend';
 import { enumerationSide, exactGradient, type EnumerationOptions, type RbmGradient } from '../exact/enumerate';
 import type { Metric } from '../evaluation/metrics';
 import type { RBM } from '../models/rbm';
-import { ModelError } from '../models/checks';
+import { checkModel, ModelError, normalizability } from '../models/checks';
 import { permutation } from '../random/distributions';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng';
 import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
@@ -238,6 +238,9 @@ export class Trainer {
     resumeFrom?: TrainerState,
   ) {
     const n = rbm.numVisible;
+    // a model with no distribution (gaussian visibles with poisson hidden units and W != 0, ...) or
+    // non-finite parameters has no gradient to follow: refused before any work (ModelError)
+    checkModel(rbm);
     positiveInteger('rows', rows);
     if (data.length !== rows * n) throw new RangeError(`training data has ${data.length} values, expected ${rows} rows x ${n} visible units`);
     this.config = resumeFrom !== undefined ? { ...resumeFrom.config, precision: resumeFrom.config.precision ?? 'float64' } : resolveTrainerConfig(options);
@@ -384,6 +387,12 @@ export class Trainer {
       this.update(size, lr, minibatch);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // a model with unbounded visibles can step out of the normalizable set (models/checks.ts:
+    // gaussian visibles with gaussian, relu or drelu hidden units once W outgrows the precisions);
+    // its samplers, metrics and file would then describe no distribution, so that is divergence.
+    // Checked once per epoch, before the metrics (cheap for binary visibles: no check at all).
+    const reason = normalizability(rbm);
+    if (reason !== undefined) throw new DivergenceError(this.epoch + 1, minibatch, `the model left the set of normalizable models (${reason})`);
     this.epoch++;
     const metrics = this.evaluateMetrics();
     const record: EpochRecord = { epoch: this.epoch, learningRate: lr, seconds, samplesPerSecond: rows / seconds, metrics };
