@@ -245,6 +245,32 @@ describe('values near the float64 limit: reported when finite, refused with the 
     expect(pseudoLogLikelihood(rbm, data, 4)).toBe(-5e307);
   });
 
+  it('pseudo-likelihood of gaussian visibles whose conditionals have modes e^{W^2/2} apart (|W| ~ 1e3) against a grid integral', () => {
+    const w = Float64Array.from([1000, -300, 200, 400, -800, 50]); // 3 x 2
+    const rbm = new RBM(createLayer('gaussian', 3, {}, 'visible'), createLayer('bernoulli', 2), w);
+    const data = [0.1, 0.2, -1, -0.3, 0.5, 2];
+    // oracle: log P(v_i | v_-i) = g(v_i) - log integral e^{g(s)} ds, g(s) = -s^2/2 + sum_mu softplus(I_mu^{-i} + W_i,mu s),
+    // by the rectangle rule with step 2e-3 on [-1500, 1500] (the modes lie within |s| <= 1000 and g is
+    // smooth at scale 1, so the rule converges geometrically: error far below 1e-9)
+    const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    let expected = 0;
+    for (let r = 0; r < 2; r++) {
+      const v = data.slice(3 * r, 3 * r + 3);
+      for (let i = 0; i < 3; i++) {
+        const rest = [0, 1].map((mu) => v.reduce((acc, x, k) => acc + (k === i ? 0 : x * w[2 * k + mu]), 0));
+        const g = (s: number) => -s * s / 2 + softplus(rest[0] + w[2 * i] * s) + softplus(rest[1] + w[2 * i + 1] * s);
+        let max = -Infinity;
+        const h = 2e-3;
+        for (let s = -1500; s <= 1500; s += h) max = Math.max(max, g(s));
+        let sum = 0;
+        for (let s = -1500; s <= 1500; s += h) sum += Math.exp(g(s) - max);
+        expected += g(v[i]) - (max + Math.log(sum * h));
+      }
+    }
+    expected /= 2;
+    expect(Math.abs(pseudoLogLikelihood(rbm, data, 2) - expected)).toBeLessThan(1e-9 * Math.abs(expected));
+  });
+
   it('poisson units refuse a draw whose mean e^x passes 2^52 (x > 36.04), naming the unit and the input; below it they draw', () => {
     const layer = createLayer('poisson', 2, { bias: [0, 1] });
     const rng = createRng(3);

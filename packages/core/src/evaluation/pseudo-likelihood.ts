@@ -81,9 +81,9 @@ export function pseudoLogLikelihoods(rbm: RBM, data: ArrayLike<number>, rows: nu
         try {
           logNormalizer = conditional.cumulant(0, 0);
         } catch (err) {
-          // the quadrature refuses a conditional it cannot integrate in float64: modes far apart
-          // (|W| in the thousands put a second mode e^{W^2/2} above the first) or a mode past
-          // the resolution of float64 (a width of 1 at |v| ~ 1e100): one line naming the unit
+          // the quadrature refuses a conditional it cannot integrate in float64 (g reaching
+          // +Infinity at finite s: step units with |W| ~ 1e200; modes far apart are handled by
+          // its restarts): one line naming the unit, the row and the scale
           if (!(err instanceof RangeError)) throw err;
           let largest = 0;
           for (let mu = 0; mu < m; mu++) largest = Math.max(largest, Math.abs(inputs[r * m + mu]), Math.abs(weights[i * m + mu]));
