@@ -2,8 +2,9 @@
  * What the CLI reports to the user. Every failure is one line on stderr, never a stack trace
  * (set RBMLAB_DEBUG=1 to see one for an internal error).
  *
- * Exit codes: 0 success; 1 a computation failed (or an internal error); 2 bad usage or bad input
- * (flags, model files, a model the chosen method cannot handle).
+ * Exit codes: 0 success; 1 a computation failed (training diverged, or an internal error); 2 bad
+ * usage or bad input (flags, model files, a model the chosen method cannot handle: one that is not
+ * normalizable, or whose energies or results leave float64).
  */
 
 export const EXIT_OK = 0;
