@@ -136,6 +136,9 @@ describe('normalizability: gaussian visibles with relu and drelu hidden units ag
     ['relu', 2, 3],
     ['relu', 2, 6],
     ['drelu', 2, 4],
+    // more than 12 columns: decided by the bound and the ascent instead of exactly
+    ['relu', 2, 14],
+    ['drelu', 2, 7],
   ])('%s, N = %i, M = %i: the check agrees with the sign of max_u -F(R u) / R^2 on 150 random models near the boundary', (type, n, m) => {
     let normalizable = 0;
     let beyondBound = 0;

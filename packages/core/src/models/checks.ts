@@ -29,14 +29,14 @@
  *   - quadratic with plus != minus (relu: minus = 0; drelu): f <= |K_max^T u|^2 with
  *     K_max = K scaled by max(plus, minus) per column, so sigma_max(K_max) < 1 is sufficient; it is
  *     not necessary (relu only counts the side where k_mu . u > 0). Writing (t)_+^2 = max_{s >= 0}
- *     (2 s t - s^2) shows r < 1 iff I - C^T C is strictly copositive, C the 2M columns
+ *     (2 s t - s^2) shows r < 1 iff I - C^T C is strictly copositive, C the (up to 2M) columns
  *     sqrt(plus) k_mu and -sqrt(minus) k_mu, which is co-NP-hard to decide in general. Past the
- *     sufficient bound, r is searched by monotone ascent (u <- grad f / |grad f|, which never
- *     decreases the convex f on the sphere) from the top singular vector and the columns: a
- *     direction with f(u) >= 1 proves the model is not normalizable; a model where none is found
- *     is accepted. The ascent can miss a narrow cone in high dimension; with up to 16 columns it
- *     starts from every one, and the tests compare it with the growth of -F and numerical
- *     integration in one and two dimensions.
+ *     sufficient bound: with at most 12 columns r is computed exactly (exactGrowthRatio, over the
+ *     2^L faces of the orthant); with more, r is searched by monotone ascent (u <- grad f /
+ *     |grad f|, which never decreases the convex f on the sphere) from the top singular vector and
+ *     the 16 largest columns: a direction with f(u) >= 1 proves the model is not normalizable; a
+ *     model where none is found is accepted (the ascent can miss a narrow cone of growth). The
+ *     tests compare both with the growth of -F and numerical integration in one and two dimensions.
  * - Custom units (no cumulantGrowth) with gaussian visibles are not decided (undefined).
  */
 import type { RBM } from './rbm';
@@ -135,7 +135,7 @@ export function normalizability(rbm: RBM): string | undefined {
       columns.push(k);
     }
   }
-  const r = growthRatio(columns, n, bound, m);
+  const r = columns.length <= EXACT_MAX_COLUMNS ? exactGrowthRatio(columns, n) : growthRatio(columns, n, bound, m);
   if (r >= 1) {
     return (
       `not normalizable: with ${pair}, the hidden cumulants grow faster than the visible potential along some direction of v ` +
@@ -333,6 +333,102 @@ function growthRatio(columns: Float64Array[], n: number, bound: Float64Array, m:
     if (best >= 1) break;
   }
   return best;
+}
+
+/** Columns up to which r is computed exactly (2^L principal submatrices; 12 takes ~0.1 s). */
+const EXACT_MAX_COLUMNS = 12;
+
+/**
+ * r = max over unit u of sum_k (k . u)_+^2, exactly, for a few columns k (C = [k_1 .. k_L]). It
+ * equals max over t >= 0, |t| = 1 of |C t|^2 (for a maximizer u take t = (C^T u)_+ normalized, and
+ * for t take u = C t / |C t|). On the face of the orthant with support T a maximizer is a
+ * stationary point of t^T G_T t, G_T = C_T^T C_T: an eigenvector of G_T with every entry > 0, whose
+ * eigenvalue is the value. So r is the largest eigenvalue, over all T, whose eigenvector is
+ * strictly positive (or negative). (Within a degenerate eigenspace holding a positive vector one
+ * can move to the orthant's boundary at the same value: a smaller T has it, down to single columns.)
+ */
+function exactGrowthRatio(columns: Float64Array[], n: number): number {
+  const L = columns.length;
+  const gram = new Float64Array(L * L);
+  for (let a = 0; a < L; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += columns[a][i] * columns[b][i];
+      gram[a * L + b] = s;
+      gram[b * L + a] = s;
+    }
+  }
+  let best = 0;
+  for (let mask = 1; mask < 1 << L; mask++) {
+    const idx: number[] = [];
+    for (let a = 0; a < L; a++) if (mask & (1 << a)) idx.push(a);
+    const d = idx.length;
+    const sub = new Float64Array(d * d);
+    for (let p = 0; p < d; p++) for (let q = 0; q < d; q++) sub[p * d + q] = gram[idx[p] * L + idx[q]];
+    const { values, vectors } = symmetricEigen(sub, d);
+    for (let j = 0; j < d; j++) {
+      if (!(values[j] > best)) continue;
+      let positive = true;
+      let negative = true;
+      for (let p = 0; p < d; p++) {
+        const x = vectors[p * d + j];
+        if (!(x > 0)) positive = false;
+        if (!(x < 0)) negative = false;
+      }
+      if (positive || negative) best = values[j];
+    }
+  }
+  return best;
+}
+
+/** Eigenvalues and eigenvectors (columns of `vectors`, d x d row-major) of a small symmetric matrix, by cyclic Jacobi rotations. */
+function symmetricEigen(matrix: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix);
+  const v = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) v[i * d + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let total = 0;
+    for (let p = 0; p < d; p++) {
+      for (let q = 0; q < d; q++) {
+        total += a[p * d + q] * a[p * d + q];
+        if (p !== q) off += a[p * d + q] * a[p * d + q];
+      }
+    }
+    if (off <= 1e-30 * total || off === 0) break;
+    for (let p = 0; p < d - 1; p++) {
+      for (let q = p + 1; q < d; q++) {
+        const apq = a[p * d + q];
+        if (apq === 0) continue;
+        // the rotation that zeroes a[p][q]: tan(2 phi) = 2 a_pq / (a_qq - a_pp)
+        const theta = (a[q * d + q] - a[p * d + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < d; k++) {
+          const akp = a[k * d + p];
+          const akq = a[k * d + q];
+          a[k * d + p] = c * akp - s * akq;
+          a[k * d + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < d; k++) {
+          const apk = a[p * d + k];
+          const aqk = a[q * d + k];
+          a[p * d + k] = c * apk - s * aqk;
+          a[q * d + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < d; k++) {
+          const vkp = v[k * d + p];
+          const vkq = v[k * d + q];
+          v[k * d + p] = c * vkp - s * vkq;
+          v[k * d + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(d);
+  for (let i = 0; i < d; i++) values[i] = a[i * d + i];
+  return { values, vectors: v };
 }
 
 /** The top left singular vector of K (n x m) by power iteration on K K^T, or undefined for K = 0. */
