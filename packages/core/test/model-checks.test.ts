@@ -169,6 +169,11 @@ describe('normalizability: gaussian visibles with relu and drelu hidden units ag
     expect(beyondBound).toBeGreaterThan(0);
   });
 
+  it.each(['gaussian', 'relu', 'drelu'])('%s hidden units with W = 1e200 (squares past float64): not normalizable, and the reason says so', (type) => {
+    const rbm = new RBM(createLayer('gaussian', 2, {}, 'visible'), createLayer(type, 2), Float64Array.from([1e200, 0, 0, 1]));
+    expect(normalizability(rbm)).toMatch(/not normalizable: .*W_i,mu\^2 \/ \(gammaV_i gamma_mu\), pass float64's range/);
+  });
+
   it('relu, where the sufficient bound sigma_max < 1 fails: w = (0.8, -0.8) is normalizable (each side sees one unit), w = (1.1, -0.5) is not; the integral of exp(-F) says the same', () => {
     const model = (w: number[]) => new RBM(createLayer('gaussian', 1, {}, 'visible'), createLayer('relu', 2), Float64Array.from(w));
     /** log of the trapezoid integral of exp(-F(v)) over [-L, L], step 1e-3. */

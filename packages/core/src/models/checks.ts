@@ -114,6 +114,10 @@ export function normalizability(rbm: RBM): string | undefined {
     }
   }
   if (frobenius < 1) return undefined; // sigma_max <= Frobenius norm
+  if (!(frobenius < Infinity)) {
+    // some column has |k|^2 >= Number.MAX_VALUE / M >> 1, and r >= |k|^2 along u = k / |k|
+    return `not normalizable: with ${pair}, the weights scaled by the precisions, W_i,mu^2 / (gammaV_i gamma_mu), pass float64's range, far above the visible precision`;
+  }
   if (identityMinusGramIsPositiveDefinite(bound, n, m)) return undefined;
   if (tight) {
     const sigma = Math.sqrt(largestGramEigenvalue(bound, n, m));
