@@ -17,6 +17,7 @@ export * from './units/potential';
 export * from './units/registry';
 export * from './models/rbm';
 export * from './models/convert';
+export * from './models/checks';
 export * from './sampling';
 export * from './exact/enumerate';
 export * from './evaluation';

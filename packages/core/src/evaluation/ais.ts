@@ -42,6 +42,7 @@
 import { defaultBackend } from '../backend/default';
 import type { Backend } from '../backend/backend';
 import type { RBM } from '../models/rbm';
+import { checkModel, cumulantOverflowError, ModelError } from '../models/checks';
 import type { Rng } from '../random/rng';
 import { copyParams, type LayerParams } from '../units/unit';
 import { AnnealingPath, type TransitionName } from './annealing';
@@ -335,6 +336,9 @@ interface Setup {
 
 function prepare(rbm: RBM, options: AisOptions): Setup {
   if (options.rng === undefined) throw new TypeError('AIS: options.rng is required (a seeded stream from createRng)');
+  // the path's models b W, 0 <= b <= 1, are normalizable when the target is (the condition of
+  // models/checks.ts only tightens as W grows), so this one check covers the whole path
+  checkModel(rbm);
   const betas = options.betas !== undefined ? checkBetas(options.betas) : annealingSchedule(options.steps ?? AIS_DEFAULT_STEPS, options.schedule);
   if (!rbm.visible.canSample) throw new Error(`AIS: ${rbm.visible.type} visible units cannot be sampled`);
   const canGibbs = rbm.hidden.canSample;
@@ -365,9 +369,17 @@ function prepare(rbm: RBM, options: AisOptions): Setup {
     baseLayer = rbm.visible.withParams(baseParams); // validates (e.g. positive precisions)
   }
   let logZBase = 0;
-  for (let i = 0; i < rbm.numVisible; i++) logZBase += baseLayer.cumulant(i, 0);
-  for (let mu = 0; mu < rbm.numHidden; mu++) logZBase += rbm.hidden.cumulant(mu, 0);
-  if (!Number.isFinite(logZBase)) throw new RangeError(`AIS: log Z of the base model is not finite (${logZBase})`);
+  for (const [layer, role] of [
+    [baseLayer, 'visible'],
+    [rbm.hidden, 'hidden'],
+  ] as const) {
+    for (let j = 0; j < layer.size; j++) {
+      const g = layer.cumulant(j, 0);
+      if (!Number.isFinite(g)) throw cumulantOverflowError(layer, role, j, 0, g, 'AIS: the base model (W = 0)');
+      logZBase += g;
+    }
+  }
+  if (!Number.isFinite(logZBase)) throw new ModelError(`AIS: log Z of the base model (W = 0) is ${logZBase}: the sum of the units' cumulants at zero input passes float64's range`);
   return { betas, baseLayer, baseParams, logZBase, transition, backend: options.backend ?? defaultBackend() };
 }
 

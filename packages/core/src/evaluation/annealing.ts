@@ -30,6 +30,7 @@
 import type { Backend } from '../backend/backend';
 import type { RBM } from '../models/rbm';
 import { sampleLayerWith } from '../sampling/gibbs';
+import { cumulantSumError } from '../models/checks';
 import type { Rng } from '../random/rng';
 import { copyParams, type LayerParams, type UnitLayer } from '../units/unit';
 
@@ -129,6 +130,7 @@ export class AnnealingPath {
         const x = inputs[row + mu];
         d += hidden.cumulant(mu, to * x) - hidden.cumulant(mu, from * x);
       }
+      if (!Number.isFinite(d)) throw this.overflow(c, from, to);
       logWeights[c] += d;
     }
     if (this.base !== undefined) {
@@ -137,6 +139,15 @@ export class AnnealingPath {
       this.setBeta(to);
       for (let c = 0; c < chains; c++) logWeights[c] -= this.visiblePotential(c);
     }
+  }
+
+  /**
+   * The error for a weight increment that left float64: the first hidden unit of chain c whose
+   * cumulant at b I is not finite, b the larger of the step's two (where the cumulant is larger).
+   */
+  private overflow(c: number, from: number, to: number): Error {
+    const b = Math.abs(to) >= Math.abs(from) ? to : from;
+    return cumulantSumError(this.rbm.hidden, 'hidden', (mu) => b * this.inputs[c * this.m + mu], `AIS at b = ${b}`);
   }
 
   /** One transition that leaves p_b invariant (see the file comment). */
@@ -165,6 +176,7 @@ export class AnnealingPath {
     const wRow = i * m;
     let total = 0;
     for (let mu = 0; mu < m; mu++) total += hidden.cumulant(mu, b * (inputs[row + mu] + delta * weights[wRow + mu]));
+    if (!Number.isFinite(total)) throw cumulantSumError(hidden, 'hidden', (mu) => b * (inputs[row + mu] + delta * weights[wRow + mu]), `AIS heat bath at b = ${b}`);
     return total;
   }
 

@@ -14,5 +14,10 @@ export function checkData(data: ArrayLike<number>, rows: number, n: number, what
 export function meanOf(xs: ArrayLike<number>): number {
   let s = 0;
   for (let k = 0; k < xs.length; k++) s += xs[k];
-  return s / xs.length;
+  if (Number.isFinite(s)) return s / xs.length;
+  // the sum of finite terms can pass float64's range (1.8e308) when the mean does not (weights near
+  // 1e308): sum the terms divided by n instead (one more rounding each, relative 2^-53)
+  let scaled = 0;
+  for (let k = 0; k < xs.length; k++) scaled += xs[k] / xs.length;
+  return scaled;
 }

@@ -23,11 +23,13 @@
 import type { RBM } from '../models/rbm';
 import { logSumExp } from '../math/special';
 import { potentialUnit } from '../units/potential';
-import { checkData } from './common';
+import { checkData, meanOf } from './common';
+import { ModelError } from '../models/checks';
+import type { LayerParams } from '../units/unit';
 
 /** Mean over the rows of data (rows x N) of sum_i log P(v_i | v_-i). */
 export function pseudoLogLikelihood(rbm: RBM, data: ArrayLike<number>, rows: number): number {
-  return sum(pseudoLogLikelihoods(rbm, data, rows)) / rows;
+  return meanOf(pseudoLogLikelihoods(rbm, data, rows));
 }
 
 /** sum_i log P(v_i | v_-i) for each row of data (rows x N). */
@@ -75,7 +77,23 @@ export function pseudoLogLikelihoods(rbm: RBM, data: ArrayLike<number>, rows: nu
           potential: (s) => g0 - (-visible.potential(i, s) + cumulantSum(r, i, s - vi)),
           domain: 'real',
         })(1);
-        pl -= conditional.cumulant(0, 0);
+        let logNormalizer: number;
+        try {
+          logNormalizer = conditional.cumulant(0, 0);
+        } catch (err) {
+          // the quadrature refuses a conditional it cannot integrate in float64 (g reaching
+          // +Infinity at finite s: step units with |W| ~ 1e200; modes far apart are handled by
+          // its restarts): one line naming the unit, the row and the scale
+          if (!(err instanceof RangeError)) throw err;
+          let largest = 0;
+          for (let mu = 0; mu < m; mu++) largest = Math.max(largest, Math.abs(inputs[r * m + mu]), Math.abs(weights[i * m + mu]));
+          throw new ModelError(
+            `pseudo-likelihood: the conditional of ${visible.type} visible unit ${i} given the others in data row ${r + 1} cannot be integrated ` +
+              `in float64 (${err.message}); the hidden inputs and weights there reach ${largest.toPrecision(3)} and the hidden biases ` +
+              `${largestBias(hidden.params).toPrecision(3)}`,
+          );
+        }
+        pl -= logNormalizer;
       }
     }
     out[r] = pl;
@@ -83,8 +101,12 @@ export function pseudoLogLikelihoods(rbm: RBM, data: ArrayLike<number>, rows: nu
   return out;
 }
 
-function sum(xs: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < xs.length; k++) s += xs[k];
-  return s;
+/** The largest |value| of a layer's field parameters (bias, biasPlus, biasMinus), for messages. */
+function largestBias(params: LayerParams): number {
+  let largest = 0;
+  for (const [name, values] of Object.entries(params)) {
+    if (!/bias/i.test(name)) continue;
+    for (let j = 0; j < values.length; j++) largest = Math.max(largest, Math.abs(values[j]));
+  }
+  return largest;
 }

@@ -7,7 +7,7 @@
 import type { RBM } from '../models/rbm';
 import type { DenseAssociativeMemory } from '../models/dense/model';
 import type { HigherOrderBoltzmannMachine } from '../models/hobm/model';
-import { MODEL_FORMAT, ModelFileError, rbmFromJSON, visibleNamesFromJSON } from './model-file';
+import { checkLoadedRbm, MODEL_FORMAT, ModelFileError, rbmFromJSON, visibleNamesFromJSON } from './model-file';
 import { DENSE_FORMAT, denseFromJSON } from './dense-file';
 import { HOBM_FORMAT, hobmFromJSON } from './hobm-file';
 import { describe, isPlainObject, readJsonFile } from './json-text';
@@ -41,6 +41,7 @@ export function modelFromJSON(json: unknown, source = 'model'): LoadedModel {
   if (f === family(HOBM_FORMAT)) return { kind: 'hobm', format: HOBM_FORMAT, model: hobmFromJSON(json, source) };
   if (f === family(MODEL_FORMAT)) {
     const model = rbmFromJSON(json, source);
+    checkLoadedRbm(model, source);
     const visibleNames = visibleNamesFromJSON(json);
     return { kind: 'rbm', format: MODEL_FORMAT, model, ...(visibleNames ? { visibleNames } : {}) };
   }

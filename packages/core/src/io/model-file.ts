@@ -24,6 +24,7 @@
  */
 import * as fs from 'fs';
 import { RBM } from '../models/rbm';
+import { checkModel, ModelError } from '../models/checks';
 import { createLayer } from '../units/registry';
 import type { UnitLayer } from '../units/unit';
 import { writeFileAtomicSync } from './atomic';
@@ -250,7 +251,11 @@ export function visibleNamesFromJSON(json: unknown): string[] | undefined {
   return Array.isArray(names) ? (names as string[]) : undefined;
 }
 
-/** Reads and validates a model file. Throws ModelFileError naming the file and the field. */
+/**
+ * Reads and validates a model file, and checks that the model is one rbmlab can compute with
+ * (finite parameters, normalizable: models/checks.ts). Throws ModelFileError naming the file and
+ * the field or the reason.
+ */
 export function loadRbm(path: string): RBM {
   let text: string;
   try {
@@ -264,7 +269,22 @@ export function loadRbm(path: string): RBM {
   } catch (err) {
     throw new ModelFileError(path, jsonProblem(err));
   }
-  return rbmFromJSON(json, path);
+  const rbm = rbmFromJSON(json, path);
+  checkLoadedRbm(rbm, path);
+  return rbm;
+}
+
+/**
+ * The checks every RBM read from a file passes before a command uses it (models/checks.ts):
+ * finite parameters and normalizability. A failure is a ModelFileError naming the file.
+ */
+export function checkLoadedRbm(rbm: RBM, source: string): void {
+  try {
+    checkModel(rbm);
+  } catch (err) {
+    if (err instanceof ModelError) throw new ModelFileError(source, err.message);
+    throw err;
+  }
 }
 
 function errorCode(err: unknown): string {

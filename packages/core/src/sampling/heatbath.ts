@@ -17,6 +17,7 @@
  * A sweep visits the sites in order 0..N-1 in every chain.
  */
 import type { RBM } from '../models/rbm';
+import { cumulantSumError } from '../models/checks';
 import type { Rng } from '../random/rng';
 import type { FloatArray } from '../tensor/matrix';
 import { checkVisibleStates, randomVisibleStates, requireCount } from './init';
@@ -79,6 +80,8 @@ export class VisibleHeatBath {
     const inputs = this.hiddenInputs;
     let total = 0;
     for (let mu = 0; mu < m; mu++) total += hidden.cumulant(mu, inputs[c * m + mu] + delta * weights[i * m + mu]);
+    // an infinite log weight has no heat-bath probability in float64 (Inf - Inf): refuse, never draw
+    if (!Number.isFinite(total)) throw cumulantSumError(hidden, 'hidden', (mu) => inputs[c * m + mu] + delta * weights[i * m + mu], 'visible heat bath');
     return total;
   }
 

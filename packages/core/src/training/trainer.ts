@@ -28,6 +28,7 @@ import type { Backend } from '../backend/backend';
 import { enumerationSide, exactGradient, type EnumerationOptions, type RbmGradient } from '../exact/enumerate';
 import type { Metric } from '../evaluation/metrics';
 import type { RBM } from '../models/rbm';
+import { checkModel, ModelError, normalizability } from '../models/checks';
 import { permutation } from '../random/distributions';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng';
 import { allocate, type FloatArray, type Precision } from '../tensor/matrix';
@@ -268,6 +269,9 @@ export class Trainer {
     resumeFrom?: TrainerState,
   ) {
     const n = rbm.numVisible;
+    // a model with no distribution (gaussian visibles with poisson hidden units and W != 0, ...) or
+    // non-finite parameters has no gradient to follow: refused before any work (ModelError)
+    checkModel(rbm);
     positiveInteger('rows', rows);
     if (data.length !== rows * n) throw new RangeError(`training data has ${data.length} values, expected ${rows} rows x ${n} visible units`);
     this.config = resumeFrom !== undefined ? { ...resumeFrom.config, precision: resumeFrom.config.precision ?? 'float64' } : resolveTrainerConfig(options);
@@ -414,6 +418,12 @@ export class Trainer {
       this.update(size, lr, minibatch);
     }
     const seconds = (performance.now() - started) / 1000;
+    // a model with unbounded visibles can step out of the normalizable set (models/checks.ts:
+    // gaussian visibles with gaussian, relu or drelu hidden units once W outgrows the precisions);
+    // its samplers, metrics and file would then describe no distribution, so that is divergence.
+    // Checked once per epoch, before the metrics (cheap for binary visibles: no check at all).
+    const reason = normalizability(rbm);
+    if (reason !== undefined) throw new DivergenceError(this.epoch + 1, minibatch, `the model left the set of normalizable models (${reason})`);
     this.epoch++;
     const metrics = this.evaluateMetrics();
     const record: EpochRecord = { epoch: this.epoch, learningRate: lr, seconds, samplesPerSecond: rows / seconds, metrics };
@@ -446,8 +456,9 @@ export class Trainer {
         model = this.negative.run(batch, size);
       } catch (err) {
         // finite parameters whose conditionals overflow (e^x of a poisson unit past 709.78):
-        // the samplers refuse a non-finite mean, which is divergence, not a bug
-        if (err instanceof RangeError && /finite|Infinity|NaN/.test(err.message)) {
+        // the samplers refuse a non-finite mean (or a poisson mean past 2^52: ModelError), which
+        // is divergence, not a bug
+        if ((err instanceof RangeError && /finite|Infinity|NaN/.test(err.message)) || err instanceof ModelError) {
           throw new DivergenceError(this.epoch + 1, minibatch, `the model's conditional distributions overflow (${err.message})`);
         }
         throw err;

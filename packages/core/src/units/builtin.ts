@@ -4,6 +4,7 @@
  * float64 range for x > 709.78 and is then +Infinity, never NaN).
  */
 import type { Rng } from '../random/rng';
+import { ModelError } from '../models/checks';
 import { normal, poisson as samplePoisson, truncatedNormal } from '../random/distributions';
 import {
   lgamma,
@@ -15,9 +16,19 @@ import {
   truncatedNormalLowerMinusA,
   truncatedNormalVarianceStd,
 } from '../math/special';
-import { BaseLayer, type LayerParams, resolveParams, type UnitLayer } from './unit';
+import { BaseLayer, type CumulantGrowth, type LayerParams, resolveParams, type UnitLayer } from './unit';
 
 const LOG_2PI = Math.log(2 * Math.PI);
+/** log 2^52: the largest log mean the Poisson sampler draws exactly (random/distributions.ts). */
+const POISSON_MAX_LOG_MEAN = 52 * Math.LN2;
+
+/** |Gamma(x)| <= |x| + log 2: softplus, log(2 cosh x), max(0, x). */
+const LINEAR_GROWTH: CumulantGrowth = { kind: 'linear' };
+
+/** 1 / gamma_j for each unit: the curvature of x^2 / (2 gamma). */
+function reciprocals(gamma: Float64Array): Float64Array {
+  return Float64Array.from(gamma, (g) => 1 / g);
+}
 
 /** Bernoulli units, h in {0, 1}, V(h) = -theta h: Gamma = softplus(x), activation sigmoid(x). */
 export class BernoulliLayer extends BaseLayer {
@@ -30,6 +41,9 @@ export class BernoulliLayer extends BaseLayer {
   constructor(size: number, params: Partial<Record<string, ArrayLike<number>>> = {}) {
     super(size, resolveParams('bernoulli', size, { bias: 0 }, params));
     this.bias = this.params.bias;
+  }
+  cumulantGrowth(): CumulantGrowth {
+    return LINEAR_GROWTH;
   }
   cumulant(j: number, input: number): number {
     return softplus(input + this.bias[j]);
@@ -69,6 +83,9 @@ export class SpinLayer extends BaseLayer {
   constructor(size: number, params: Partial<Record<string, ArrayLike<number>>> = {}) {
     super(size, resolveParams('spin', size, { bias: 0 }, params));
     this.bias = this.params.bias;
+  }
+  cumulantGrowth(): CumulantGrowth {
+    return LINEAR_GROWTH;
   }
   cumulant(j: number, input: number): number {
     return logCosh2(input + this.bias[j]);
@@ -114,6 +131,10 @@ export class GaussianLayer extends BaseLayer {
     this.bias = this.params.bias;
     this.gamma = this.params.gamma;
     requirePositive('gaussian', 'gamma', this.gamma);
+  }
+  cumulantGrowth(): CumulantGrowth {
+    const c = reciprocals(this.gamma); // Gamma = x^2 / (2 gamma) + const on both sides
+    return { kind: 'quadratic', plus: c, minus: c };
   }
   cumulant(j: number, input: number): number {
     const x = input + this.bias[j];
@@ -187,6 +208,10 @@ export class ReluLayer extends BaseLayer {
     this.bias = this.params.bias;
     this.gamma = this.params.gamma;
     requirePositive('relu', 'gamma', this.gamma);
+  }
+  cumulantGrowth(): CumulantGrowth {
+    // x -> +inf: erfcx(-z) ~ 2 e^{z^2}, Gamma = x^2 / (2 gamma) + O(1); x -> -inf: Gamma ~ -log|x|
+    return { kind: 'quadratic', plus: reciprocals(this.gamma), minus: new Float64Array(this.size) };
   }
   cumulant(j: number, input: number): number {
     return halfGaussianLogZ(input + this.bias[j], this.gamma[j]);
@@ -262,6 +287,10 @@ export class DreluLayer extends BaseLayer {
       logZm: halfGaussianLogZ(xm, this.gammaMinus[j]),
     };
   }
+  cumulantGrowth(): CumulantGrowth {
+    // Z+ dominates as x -> +inf (x^2 / (2 gamma+)), Z- as x -> -inf (x^2 / (2 gamma-))
+    return { kind: 'quadratic', plus: reciprocals(this.gammaPlus), minus: reciprocals(this.gammaMinus) };
+  }
   cumulant(j: number, input: number): number {
     const { logZp, logZm } = this.halves(j, input);
     return logAddExp(logZp, logZm);
@@ -333,6 +362,9 @@ export class PoissonLayer extends BaseLayer {
     super(size, resolveParams('poisson', size, { bias: 0 }, params));
     this.bias = this.params.bias;
   }
+  cumulantGrowth(): CumulantGrowth {
+    return { kind: 'exponential' };
+  }
   cumulant(j: number, input: number): number {
     return Math.exp(input + this.bias[j]);
   }
@@ -343,7 +375,16 @@ export class PoissonLayer extends BaseLayer {
     return Math.exp(input + this.bias[j]);
   }
   override sample(j: number, input: number, rng: Rng): number {
-    return samplePoisson(rng, Math.exp(input + this.bias[j]));
+    const x = input + this.bias[j];
+    if (x > POISSON_MAX_LOG_MEAN) {
+      // a draw of Poisson(e^x) past 2^52 is not an exact integer in float64 (and e^x itself
+      // overflows for x > 709.78): refuse, naming the unit, rather than draw a wrong number
+      throw new ModelError(
+        `poisson hidden unit ${j}: input plus bias x = ${x} gives the mean e^x = ${Math.exp(x)}, past 2^52 = e^${POISSON_MAX_LOG_MEAN.toFixed(2)}, ` +
+          `beyond which Poisson draws are not exact integers in float64 (e^x overflows float64 for x > 709.78); the weights or biases are too large to sample h | v`,
+      );
+    }
+    return samplePoisson(rng, Math.exp(x));
   }
   override potential(j: number, value: number): number {
     if (value < 0 || !Number.isInteger(value)) return Infinity;
@@ -374,6 +415,9 @@ export class StepLayer extends BaseLayer {
   constructor(size: number, params: Partial<Record<string, ArrayLike<number>>> = {}) {
     super(size, resolveParams('step', size, { bias: 0 }, params));
     this.bias = this.params.bias;
+  }
+  cumulantGrowth(): CumulantGrowth {
+    return LINEAR_GROWTH;
   }
   cumulant(j: number, input: number): number {
     return Math.max(0, input + this.bias[j]);

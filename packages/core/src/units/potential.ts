@@ -47,7 +47,10 @@
  * are normally integrated too (a symmetric double well and a bump of width 0.1 at 8 standard
  * deviations from the main mode were integrated to 1e-14 in trials). There is no guarantee: a
  * bump narrow enough to fall between the nodes of a coarse interval is missed, silently. In the
- * discrete unimodal walk a hole (V = +Infinity inside the support) ends the sum. V(h) = NaN is
+ * discrete unimodal walk a hole (V = +Infinity inside the support) ends the sum. When another mode
+ * is so much higher that e^{g(h) - g(m)} overflows (the quadrature fails), the mode search starts
+ * again from the highest point the quadrature met, up to MAX_REANCHOR times (gaussian visible
+ * conditionals of RBMs with |W| ~ 1e3 have modes e^{W^2/2} apart). V(h) = NaN is
  * treated as +Infinity (outside the support). If g grows without bound, or does not decrease
  * away from its maximum (V = 0 on the real line), Gamma is +Infinity, the mean +-Infinity and
  * the variance +Infinity; sampling then throws. When the adaptive quadrature cannot reach 1e-6
@@ -91,6 +94,9 @@ const MAX_INTERVALS = 400;
 const START_CUTS = [0.3, 0.6, 0.85];
 /** Finite integer supports up to this many values are summed exhaustively. */
 const TABLE_MAX = 4096;
+/** Most restarts of the mode search from a higher point met by a failed quadrature (multimodal g). */
+const MAX_REANCHOR = 4;
+
 /** Most terms summed from the mode outward for an unbounded (or large) integer support. */
 const MAX_TERMS = 1_000_000;
 /** Summation stops when a term falls below this fraction of the running total. */
@@ -229,9 +235,9 @@ class ContinuousEngine implements Engine {
     throw new RangeError(`${this.name} unit: the potential is +Infinity (or NaN) at every point tried`);
   }
 
-  /** Mode of g: { m, gm }, or the escape direction when g grows without bound. */
-  private mode(x: number): { m: number; gm: number } | { escape: number } {
-    const h0 = this.start(x);
+  /** Mode of g (climbing from `from`, default start(x)): { m, gm }, or the escape direction when g grows without bound. */
+  private mode(x: number, from?: number): { m: number; gm: number } | { escape: number } {
+    const h0 = from ?? this.start(x);
     const g0 = this.g(h0, x);
     let step = 1;
     const hr = this.clamp(h0 + step);
@@ -340,26 +346,44 @@ class ContinuousEngine implements Engine {
 
   stats(x: number): Stats {
     if (x !== x) return NAN_STATS;
-    const found = this.mode(x);
-    if ('escape' in found) return divergent(found.escape);
-    const { m, gm } = found;
-    if (gm === Infinity) {
-      throw new RangeError(`${this.name} unit: V(${m}) = -Infinity; exp(-V) must be bounded`);
+    let from: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const found = this.mode(x, from);
+      if ('escape' in found) return divergent(found.escape);
+      const { m, gm } = found;
+      if (gm === Infinity) {
+        throw new RangeError(`${this.name} unit: V(${m}) = -Infinity; exp(-V) must be bounded`);
+      }
+      const sides: Side[] = [];
+      for (const sign of [-1, 1]) {
+        const D = sign > 0 ? this.hi - m : m - this.lo;
+        if (!(D > 0)) continue;
+        const w = this.width(x, m, gm, sign, D);
+        if (w === Infinity) return divergent(sign);
+        sides.push({ sign, w, tmax: D === Infinity ? 1 : D / (D + w) });
+      }
+      if (sides.length === 0) {
+        // a support of one point (lo = hi): a point mass
+        return { logZ: gm, mean: m, variance: 0, sampler: () => m };
+      }
+      this.highest = undefined;
+      try {
+        return this.integrate(x, m, gm, sides);
+      } catch (err) {
+        // The mode search climbs from one start, so for a multimodal g it can stop at a local
+        // maximum; when another mode is higher by hundreds, e^{g(h) - g(m)} overflows there and
+        // the quadrature fails (NaN error estimates). Only then, start the mode search again
+        // from the highest point the quadrature met (a few times at most): integrals that
+        // succeeded before are untouched, bit for bit.
+        const high = this.highest as { h: number; g: number } | undefined;
+        if (attempt >= MAX_REANCHOR || high === undefined || !(high.g > gm + 1)) throw err;
+        from = high.h;
+      }
     }
-    const sides: Side[] = [];
-    for (const sign of [-1, 1]) {
-      const D = sign > 0 ? this.hi - m : m - this.lo;
-      if (!(D > 0)) continue;
-      const w = this.width(x, m, gm, sign, D);
-      if (w === Infinity) return divergent(sign);
-      sides.push({ sign, w, tmax: D === Infinity ? 1 : D / (D + w) });
-    }
-    if (sides.length === 0) {
-      // a support of one point (lo = hi): a point mass
-      return { logZ: gm, mean: m, variance: 0, sampler: () => m };
-    }
-    return this.integrate(x, m, gm, sides);
   }
+
+  /** The point of largest g seen by the Kronrod rules of the current integration (for stats). */
+  private highest: { h: number; g: number } | undefined;
 
   /** Kronrod rule on [a, b] of side s: fills an Interval. */
   private rule(x: number, m: number, gm: number, sides: Side[], s: number, a: number, b: number): Interval {
@@ -373,6 +397,7 @@ class ContinuousEngine implements Engine {
       const om = 1 - t;
       const d = (w * t) / om;
       const gv = this.g(m + sign * d, x);
+      if (gv > (this.highest?.g ?? -Infinity)) this.highest = { h: m + sign * d, g: gv };
       f[i] = gv === -Infinity ? 0 : (Math.exp(gv - gm) * w) / (om * om);
       dh[i] = sign * d;
     }

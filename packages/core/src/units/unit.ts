@@ -21,6 +21,21 @@
  */
 import type { Rng } from '../random/rng';
 
+/**
+ * How a unit's cumulant Gamma_j(x) grows as |x| -> infinity; it decides whether a model with
+ * unbounded (gaussian) visible units is normalizable (models/checks.ts):
+ * - 'linear': |Gamma_j(x)| <= alpha |x| + beta (bernoulli, spin, step);
+ * - 'quadratic': Gamma_j(x) = plus_j x_+^2 / 2 + minus_j x_-^2 / 2 + O(|x|) from above and
+ *   - O(log |x|) from below, with x_+ = max(x, 0), x_- = min(x, 0) (gaussian: plus = minus =
+ *   1/gamma; relu: plus = 1/gamma, minus = 0; drelu: 1/gamma+, 1/gamma-);
+ * - 'exponential': Gamma_j grows faster than any quadratic (poisson, e^x).
+ * Arrays have one entry per unit and are read at the call (training moves the precisions).
+ */
+export type CumulantGrowth =
+  | { readonly kind: 'linear' }
+  | { readonly kind: 'quadratic'; readonly plus: Float64Array; readonly minus: Float64Array }
+  | { readonly kind: 'exponential' };
+
 /** Per-unit parameters of a layer, by name; each array has one entry per unit. */
 export type LayerParams = Record<string, Float64Array>;
 
@@ -46,6 +61,12 @@ export interface UnitLayer {
   readonly canSample: boolean;
   /** True when the potential V(h) is known (the joint energy E(v, h) needs it). */
   readonly hasPotential: boolean;
+
+  /**
+   * The growth class of Gamma at large |x| (see CumulantGrowth); absent where it is not known
+   * (custom units), and then normalizability with gaussian visibles is not decided.
+   */
+  cumulantGrowth?(): CumulantGrowth;
 
   /** Gamma_j(input): log-partition function of unit j at the given input. */
   cumulant(j: number, input: number): number;

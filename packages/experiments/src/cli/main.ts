@@ -39,8 +39,11 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   demoCommand,
 ];
 
-/** Errors raised by core for input the user can fix (a bad model file, a model too large to enumerate). */
-const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError', 'BackendError', 'GpuLimitError', 'SlurmError']);
+/**
+ * Errors raised by core for input the user can fix (a bad model file, a model too large to
+ * enumerate, a model that defines no distribution or whose energies leave float64: ModelError).
+ */
+const INPUT_ERRORS = new Set(['CliError', 'ModelFileError', 'ModelError', 'EnumerationError', 'DataFileError', 'CheckpointError', 'StudyError', 'BackendError', 'GpuLimitError', 'SlurmError']);
 
 function isGroup(entry: Command | CommandGroup): entry is CommandGroup {
   return 'commands' in entry;
@@ -242,14 +245,20 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     return await selected.command.run(selected.args, io);
   } catch (err) {
-    return report(err, selected ? `rbmlab ${selected.command.name}` : prefix, io);
+    const model = selected?.args.model;
+    return report(err, selected ? `rbmlab ${selected.command.name}` : prefix, io, typeof model === 'string' ? model : undefined);
   }
 }
 
-/** One line on stderr for any failure; the exit code says whose it is. */
-function report(err: unknown, prefix: string, io: Io): number {
+/**
+ * One line on stderr for any failure; the exit code says whose it is. A ModelError comes from
+ * core without the file's name: it is named here once for every command (`model` is the
+ * command's model file operand, if it has one).
+ */
+function report(err: unknown, prefix: string, io: Io, model?: string): number {
   if (err instanceof Error && INPUT_ERRORS.has(err.name)) {
-    io.stderr(`${prefix}: ${oneLine(err.message)}\n`);
+    const subject = err.name === 'ModelError' && model !== undefined ? `${model}: ` : '';
+    io.stderr(`${prefix}: ${subject}${oneLine(err.message)}\n`);
     return err instanceof CliError ? err.exitCode : EXIT_USAGE;
   }
   const system = systemErrorLine(err);

@@ -13,6 +13,7 @@
 import {
   aisLogLikelihood,
   createRng,
+  energyOverflow,
   enumerationSide,
   exactLogLikelihood,
   exactLogZ,
@@ -26,8 +27,9 @@ import { dataFlags, dataReadOptions } from '../data-flags';
 import { checkMemory, filePath, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS } from '../defaults';
-import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { EXIT_OK, requireFinite } from '../errors';
 import { formatMeasurement, formatValue } from '../../format';
+import { requireTwoRuns } from './logz';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -59,15 +61,17 @@ export const evalCommand: Command = {
     if (enumerable(rbm)) {
       result = { loglik: exactLogLikelihood(rbm, data, rows), method: 'exact', stderr: 0, logZ: exactLogZ(rbm).logZ };
     } else {
+      requireTwoRuns(chains);
       const binary = rbm.visible.support?.length === 2 && 'bias' in rbm.visible.params;
       const ais = aisLogLikelihood(rbm, data, rows, { chains, steps, rng: createRng(seedValue), baseRate: binary });
       result = { loglik: ais.logLikelihood, method: 'ais', stderr: ais.stderr, logZ: ais.logZ };
     }
-    if (!Number.isFinite(result.loglik)) {
-      throw new CliError(`${file}: the log-likelihood is ${result.loglik} in float64 (log Z = ${result.logZ})`, EXIT_FAILURE);
-    }
     const pseudoLoglik = pseudoLogLikelihood(rbm, data, rows);
     const recon = reconstructionError(rbm, data, rows);
+    // every number printed is finite, or one line says what overflowed (exit 2)
+    requireFinite(file, { 'log Z': result.logZ, 'the log-likelihood': result.loglik, 'its standard error': result.stderr, 'the pseudo-log-likelihood': pseudoLoglik, 'the reconstruction error': recon }, () =>
+      energyOverflow(rbm, data, rows),
+    );
     if (args.json === true) {
       io.stdout(JSON.stringify({ ...result, pseudoLoglik, recon, rows }) + '\n');
     } else {

@@ -7,11 +7,11 @@
  * K linear steps with C independent runs; it reports log Z and its standard error (delta method
  * over the C importance weights; AIS is biased low in log Z by Jensen's inequality).
  */
-import { annealedImportanceSampling, createRng, exactLogZ, loadModelFile, type RBM } from '@rbmlab/core';
+import { annealedImportanceSampling, createRng, energyOverflow, exactLogZ, loadModelFile, type RBM } from '@rbmlab/core';
 import { checkMemory, choice, modelPath, positiveInteger, seed } from '../args';
 import type { Args, Command, Io } from '../command';
 import { DEFAULTS, LOGZ_METHODS } from '../defaults';
-import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { CliError, EXIT_OK, requireFinite } from '../errors';
 import { formatMeasurement } from '../../format';
 import { higherOrderLogZ } from './higher-order';
 import { asInputError } from './shared';
@@ -56,9 +56,7 @@ export const logzCommand: Command = {
     } catch (err) {
       throw asInputError(err, file);
     }
-    if (!Number.isFinite(result.logZ)) {
-      throw new CliError(`${file}: log Z is ${result.logZ} in float64 (the partition function overflows)`, EXIT_FAILURE);
-    }
+    requireFinite(file, { 'log Z': result.logZ }, () => energyOverflow(rbm));
     if (args.json === true) {
       io.stdout(JSON.stringify({ logZ: result.logZ, method, enumerated: result.enumerated }) + '\n');
     } else {
@@ -71,14 +69,18 @@ export const logzCommand: Command = {
 
 /** log Z by forward AIS, printed as JSON {"logZ", "stderr", ...} or one line. */
 function aisLogZ(rbm: RBM, file: string, o: { chains: number; steps: number; seed: number }, json: boolean, io: Io): number {
+  requireTwoRuns(o.chains);
   const result = annealedImportanceSampling(rbm, { chains: o.chains, steps: o.steps, rng: createRng(o.seed) });
-  if (!Number.isFinite(result.logZ)) {
-    throw new CliError(`${file}: AIS gave log Z = ${result.logZ} (the partition function overflows float64, or the model is not normalizable)`, EXIT_FAILURE);
-  }
+  requireFinite(file, { 'log Z by AIS': result.logZ, 'its standard error': result.stderr }, () => energyOverflow(rbm));
   if (json) {
     io.stdout(JSON.stringify({ logZ: result.logZ, stderr: result.stderr, method: 'ais', chains: o.chains, steps: o.steps, seed: o.seed, effectiveSampleSize: result.effectiveSampleSize }) + '\n');
   } else {
     io.stdout(`${file}: log Z = ${formatMeasurement(result.logZ, result.stderr)} (ais, ${o.chains} runs x ${o.steps} steps, seed ${o.seed})\n`);
   }
   return EXIT_OK;
+}
+
+/** AIS's standard error is the spread of the runs' weights: one run has none to print. */
+export function requireTwoRuns(chains: number): void {
+  if (chains < 2) throw new CliError(`--chains ${chains}: AIS needs at least 2 runs to give a standard error`);
 }

@@ -40,6 +40,7 @@ import {
   metricByName,
   METRIC_NAMES,
   normal,
+  normalizability,
   OPTIMIZER_KINDS,
   RBM,
   resolveTrainerConfig,
@@ -197,6 +198,11 @@ export const trainCommand: Command = {
       checkDataForLayer(dataset, visible, dataFile);
       const root = createRng(seedValue);
       rbm = initialModel(visibleType, createLayer(hiddenType, size), dataset, root.split('init'));
+      // a visible/hidden pair that defines no distribution (gaussian with poisson: never, for W != 0)
+      // is refused here, before any work; training that leaves the normalizable set later stops
+      // with a DivergenceError (the trainer checks after every epoch)
+      const reason = normalizability(rbm);
+      if (reason !== undefined) throw new CliError(`--visible ${visibleType} with --hidden ${hiddenType}: ${reason}`);
       const metrics = chooseMetrics(rbm, metricName);
       try {
         trainer = new Trainer(rbm, dataset.data, dataset.rows, { ...options, rng: root, metrics, backend });
