@@ -42,6 +42,7 @@ export class BernoulliLayer extends BaseLayer {
     super(size, resolveParams('bernoulli', size, { bias: 0 }, params));
     this.bias = this.params.bias;
   }
+  /** Gamma grows at most linearly in |x| (a bounded or piecewise-linear activation): normalizable with any visibles. */
   cumulantGrowth(): CumulantGrowth {
     return LINEAR_GROWTH;
   }
@@ -84,6 +85,7 @@ export class SpinLayer extends BaseLayer {
     super(size, resolveParams('spin', size, { bias: 0 }, params));
     this.bias = this.params.bias;
   }
+  /** Gamma grows at most linearly in |x| (a bounded or piecewise-linear activation): normalizable with any visibles. */
   cumulantGrowth(): CumulantGrowth {
     return LINEAR_GROWTH;
   }
@@ -132,6 +134,7 @@ export class GaussianLayer extends BaseLayer {
     this.gamma = this.params.gamma;
     requirePositive('gaussian', 'gamma', this.gamma);
   }
+  /** Gamma = x^2 / (2 gamma) + const on both sides: quadratic growth, curvature 1/gamma. */
   cumulantGrowth(): CumulantGrowth {
     const c = reciprocals(this.gamma); // Gamma = x^2 / (2 gamma) + const on both sides
     return { kind: 'quadratic', plus: c, minus: c };
@@ -209,6 +212,7 @@ export class ReluLayer extends BaseLayer {
     this.gamma = this.params.gamma;
     requirePositive('relu', 'gamma', this.gamma);
   }
+  /** Gamma ~ x^2 / (2 gamma) as x -> +inf and grows only logarithmically as x -> -inf. */
   cumulantGrowth(): CumulantGrowth {
     // x -> +inf: erfcx(-z) ~ 2 e^{z^2}, Gamma = x^2 / (2 gamma) + O(1); x -> -inf: Gamma ~ -log|x|
     return { kind: 'quadratic', plus: reciprocals(this.gamma), minus: new Float64Array(this.size) };
@@ -287,6 +291,7 @@ export class DreluLayer extends BaseLayer {
       logZm: halfGaussianLogZ(xm, this.gammaMinus[j]),
     };
   }
+  /** Gamma ~ x^2 / (2 gamma+) as x -> +inf and x^2 / (2 gamma-) as x -> -inf. */
   cumulantGrowth(): CumulantGrowth {
     // Z+ dominates as x -> +inf (x^2 / (2 gamma+)), Z- as x -> -inf (x^2 / (2 gamma-))
     return { kind: 'quadratic', plus: reciprocals(this.gammaPlus), minus: reciprocals(this.gammaMinus) };
@@ -362,6 +367,7 @@ export class PoissonLayer extends BaseLayer {
     super(size, resolveParams('poisson', size, { bias: 0 }, params));
     this.bias = this.params.bias;
   }
+  /** Gamma = e^x: exponential growth, which no gaussian visible layer can hold. */
   cumulantGrowth(): CumulantGrowth {
     return { kind: 'exponential' };
   }
@@ -416,6 +422,7 @@ export class StepLayer extends BaseLayer {
     super(size, resolveParams('step', size, { bias: 0 }, params));
     this.bias = this.params.bias;
   }
+  /** Gamma grows at most linearly in |x| (a bounded or piecewise-linear activation): normalizable with any visibles. */
   cumulantGrowth(): CumulantGrowth {
     return LINEAR_GROWTH;
   }
