@@ -27,6 +27,7 @@ import {
   loadModelFile,
   ModelFileError,
   randomHigherOrderBM,
+  equilibriumSamples,
   saveHobm,
   stateFromIndex,
   type BinaryUnitType,
@@ -152,6 +153,27 @@ describe('heat bath and exact sampling against the exact P(s), N = 7', () => {
     chain.sweep(SWEEPS, 1.3);
     const index = (v: ArrayLike<number>) => indexFromState(v, model.support);
     expect(chiSquareGof(histogram(chain.state, 7, 128, index), model.probabilities()).pValue).toBeLessThan(1e-6);
+  });
+
+  test.each(TYPES)('%s units: equilibriumSamples, with burn-in and thinning from the measured tau, fits the exact P (20,000 states)', (type) => {
+    const model = teacher(type, 2);
+    const drawn = equilibriumSamples(model, { samples: 20_000, chains: 20, rng: createRng(`hobm-equilibrium/${type}`) });
+    expect(drawn.reliable).toBe(true);
+    expect(drawn.tau).toBeGreaterThan(1);
+    expect(drawn.burnIn).toBeGreaterThanOrEqual(50 * drawn.tau);
+    expect(drawn.thin).toBe(Math.ceil(2 * drawn.tau));
+    const index = (v: ArrayLike<number>) => indexFromState(v, model.support);
+    // rows about 2 tau apart along a chain: nearly independent, so the chi-square's null holds
+    expectFits(chiSquareGof(histogram(drawn.states, 7, 128, index), model.probabilities()), `equilibrium samples, ${type}`);
+  });
+
+  test('equilibriumSamples: tau grows with the coupling (a ferromagnetic ring of 7 spins), and independent spins mix in one sweep', () => {
+    const ring = (J: number) =>
+      new HigherOrderBoltzmannMachine({ type: 'spin', size: 7, couplings: Array.from({ length: 7 }, (_, i) => ({ sites: [i, (i + 1) % 7], J })) });
+    const taus = [0, 0.5, 1.5].map((J) => equilibriumSamples(ring(J), { samples: 100, chains: 8, rng: createRng(`ring/${J}`) }).tau);
+    expect(Math.abs(taus[0] - 1)).toBeLessThan(0.2); // independent spins: each sweep draws them afresh
+    expect(taus[1]).toBeGreaterThan(taus[0]);
+    expect(taus[2]).toBeGreaterThan(2 * taus[1]);
   });
 
   test.each(TYPES)('%s units: exact sampler', (type) => {

@@ -11,6 +11,7 @@ import { requireCount } from './init';
 export { BlockGibbs, type ChainOptions } from './gibbs';
 export { VisibleHeatBath } from './heatbath';
 export { randomVisibleStates } from './init';
+export { integratedAutocorrelationTime, type AutocorrelationTime } from './autocorrelation';
 
 /**
  * A sampler of `sampleVisibleStates` and `rbmlab sample`: block Gibbs, the visible heat bath, or
