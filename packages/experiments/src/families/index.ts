@@ -10,6 +10,7 @@ import { spectral } from './spectral';
 import { teacherStudent } from './teacher-student';
 import { interactions } from './interactions';
 import { hoiLearning } from './hoi-learning';
+import { hoiSampled } from './hoi-sampled';
 import { realData } from './real-data';
 
 /** The families rbmlab ships. */
@@ -18,6 +19,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   teacherStudent,
   interactions,
   hoiLearning,
+  hoiSampled,
   spectral,
   denseCapacity,
   realData,
