@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { loadRbm } from '@rbmlab/core';
 import { temporaryDirectory } from './helpers/cli';
 import { denseModel } from './helpers/models';
+import { BACKEND_FAMILIES } from '../src/study/runner';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'packages', 'experiments', 'bin', 'rbmlab.js');
@@ -139,7 +140,8 @@ describe('rbmlab run --backend gpu', () => {
     const study = writeJson('retrieval.json', { name: 'r', experiment: 'retrieval', seed: 1, trials: 1, params: { N: 20, sweeps: 2 }, grid: { alpha: [0.05] } });
     const r = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'run', study, '--out', file('never-r'), '--backend', 'gpu');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('rbmlab run: --backend gpu: the retrieval family runs its own loops, not backend kernels (families on a backend: teacher-student, spectral, real-data); run it with --backend cpu\n');
+    expect(r.stderr).toBe(`rbmlab run: --backend gpu: the retrieval family runs its own loops, not backend kernels (families on a backend: ${BACKEND_FAMILIES.join(', ')}); run it with --backend cpu\n`);
+    expect(BACKEND_FAMILIES).toEqual(expect.arrayContaining(['teacher-student', 'spectral', 'real-data', 'hoi-sampled']));
     expect(fs.existsSync(file('never-r'))).toBe(false);
   });
 
