@@ -44,11 +44,18 @@ const VERBS: Readonly<Record<string, string>> = {
 
 /** The line and exit code for a system error with a code, or undefined for any other error. */
 export function systemErrorLine(err: unknown): { line: string; exitCode: number } | undefined {
-  const system = err as NodeJS.ErrnoException & { reason?: string };
-  if (!(err instanceof Error) || typeof system.code !== 'string' || !(system.code in REASONS)) return undefined;
-  const reason = system.reason ?? REASONS[system.code];
+  const reason = systemErrorReason(err);
+  if (reason === undefined) return undefined;
+  const system = err as NodeJS.ErrnoException;
   const verb = VERBS[system.syscall ?? ''] ?? 'use';
   const where = system.path !== undefined ? `${verb} ${system.path}` : verb === 'use' ? 'finish' : verb;
-  const kept = SYSTEM_FAILURES.has(system.code) ? '; what was written before is kept: free the space and run again (a study continues with --resume)' : '';
-  return { line: `cannot ${where}: ${reason} (${system.code})${kept}`, exitCode: SYSTEM_FAILURES.has(system.code) ? EXIT_FAILURE : EXIT_USAGE };
+  const kept = SYSTEM_FAILURES.has(system.code as string) ? '; what was written before is kept: free the space and run again (a study continues with --resume)' : '';
+  return { line: `cannot ${where}: ${reason}${kept}`, exitCode: SYSTEM_FAILURES.has(system.code as string) ? EXIT_FAILURE : EXIT_USAGE };
+}
+
+/** What went wrong in words, with the code ("no space left on device (ENOSPC)"), or undefined for an error that is not a known system error. */
+export function systemErrorReason(err: unknown): string | undefined {
+  const system = err as NodeJS.ErrnoException & { reason?: string };
+  if (!(err instanceof Error) || typeof system.code !== 'string' || !(system.code in REASONS)) return undefined;
+  return `${system.reason ?? REASONS[system.code]} (${system.code})`;
 }

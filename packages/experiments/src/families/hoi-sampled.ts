@@ -62,6 +62,7 @@ import {
   type HigherOrderBoltzmannMachine,
   type Rng,
 } from '@rbmlab/core';
+import { relativeError } from './hoi-learning';
 import { ParamError, type Experiment, type MetricRow, type Params, type TrialContext } from '../study/experiment';
 
 const METRICS = ['K2_error', 'K3_error', 'K3_spurious', 'testLoglik', 'testLoglik_se', 'teacherLoglik', 'teacherLoglik_se', 'sigma1', 'tau', 'burnIn', 'thin', 'diverged'];
@@ -113,17 +114,6 @@ export function teacherLogZ(teacher: HigherOrderBoltzmannMachine, options: { cha
   }
   const summary = importanceWeightSummary(logWeights);
   return { logZ: teacher.size * Math.LN2 + summary.logMean, stderr: summary.stderr };
-}
-
-/** ||x - y|| / ||y|| over paired values. */
-function relativeError(pairs: Iterable<[number, number]>): number {
-  let diff = 0;
-  let norm = 0;
-  for (const [x, y] of pairs) {
-    diff += (x - y) ** 2;
-    norm += y * y;
-  }
-  return Math.sqrt(diff / norm);
 }
 
 export const hoiSampled: Experiment = {
@@ -196,9 +186,14 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
   // couplings, bernoulli basis
   const target = teacherBernoulliCouplings(teacher);
   const coupling = subsetCouplings(student);
-  const K2 = [...target.pairs].map(([k, t]) => [coupling(k.split(',').map(Number)), t] as [number, number]);
-  const K3 = [...target.triples].map(([k, t]) => [coupling(k.split(',').map(Number)), t] as [number, number]);
-  const plantedRms = Math.sqrt(K3.reduce((a, [, t]) => a + t * t, 0) / K3.length);
+  // student and teacher side by side, over the teacher's pairs and planted triples
+  const sideBySide = (couplings: Map<string, number>) => ({
+    student: Float64Array.from(couplings.keys(), (k) => coupling(k.split(',').map(Number))),
+    teacher: Float64Array.from(couplings.values()),
+  });
+  const K2 = sideBySide(target.pairs);
+  const K3 = sideBySide(target.triples);
+  const plantedRms = Math.sqrt(K3.teacher.reduce((a, t) => a + t * t, 0) / K3.teacher.length);
   const all = binomial(n, 3);
   const pick = rng.split('spurious');
   let spurious = 0;
@@ -239,8 +234,8 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
   teacherLoglik /= test;
 
   const row = {
-    K2_error: relativeError(K2),
-    K3_error: relativeError(K3),
+    K2_error: relativeError(K2.student, K2.teacher),
+    K3_error: relativeError(K3.student, K3.teacher),
     K3_spurious: Math.sqrt(spurious / Math.max(1, counted)) / plantedRms,
     testLoglik,
     testLoglik_se: testSe,

@@ -4,7 +4,7 @@ import * as nodePath from 'path';
 import { makeDirectorySync, writeFileAtomicSync } from '@rbmlab/core';
 import { filePath } from '../args';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../errors';
-import { systemErrorLine } from '../system-errors';
+import { systemErrorLine, systemErrorReason } from '../system-errors';
 
 /** Errors that mean the path given is unusable (the user's to fix), rather than a system failure. */
 const PATH_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENAMETOOLONG']);
@@ -67,7 +67,7 @@ export function outputPath(flag: string, value: unknown, options: { directory?: 
     fs.closeSync(fs.openSync(probe, 'wx'));
     fs.unlinkSync(probe);
   } catch (err) {
-    fail(`cannot write in ${ancestor}: ${systemErrorLine(err)?.line.replace(/^cannot \S+ \S+: /, '') ?? (err as Error).message}`);
+    fail(`cannot write in ${ancestor}: ${systemErrorReason(err) ?? (err as Error).message}`);
   }
   return file;
 }
