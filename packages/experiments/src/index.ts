@@ -25,12 +25,13 @@ export { imageGridPng, type ImageGridOptions, type ImageNormalization } from './
 // studies as a library (docs/STUDIES.md)
 export { runStudy, studyTasks, StudyInterrupted, TrialError, type RunStudyOptions, type StudyOutcome, type TrialEvent, type Task } from './study/runner';
 export { runTrial } from './study/trial';
+export { runStudyInMemory, type MemoryStudy, type MemoryStudyOptions } from './study/memory';
 export { parseStudy, readStudy, formatPoint, StudyError, MAX_TRIALS, type Study, type StudyFile, type GridPoint, type ParseStudyOptions, type PlotOptions } from './study/study';
 export { mergeStudies, reportStudy, openStudyDirectory, type StudyDirectory, type MergeOutcome } from './study/merge';
 export { readStudyResults, type StudyResults } from './study/read';
 export { summarize, summaryTable, type SummaryRow, type MetricSummary } from './study/summary';
 export type { Manifest, Session, Shard } from './study/manifest';
-export { ParamError, type Experiment, type ParamSpec, type ParamValue, type Params, type MetricRow, type TrialContext } from './study/experiment';
+export { ParamError, type Experiment, type ParamSpec, type ParamValue, type Params, type MetricRow, type TrialContext, type TrialObservation } from './study/experiment';
 export { EXPERIMENTS, experiments, experimentByName, registerExperiment, checkExperiment } from './families';
 export { loadPlugin } from './study/plugins';
 export { BACKEND_CHOICES, selectBackend, type BackendChoice, type SelectedBackend } from './backends';

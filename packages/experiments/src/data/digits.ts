@@ -18,7 +18,8 @@ export interface DigitsDataset extends Dataset {
 }
 
 /** The file, from dist/data or src/data (both two levels below the package root). */
-const FILE = path.join(__dirname, '..', '..', 'data', 'sklearn-digits.csv.gz');
+// a function, not a constant: the browser lab bundles this module and has no path or __dirname
+const digitsFile = (): string => path.join(__dirname, '..', '..', 'data', 'sklearn-digits.csv.gz');
 
 let cached: { grey: Float64Array; labels: Uint8Array } | undefined;
 
@@ -26,8 +27,9 @@ let cached: { grey: Float64Array; labels: Uint8Array } | undefined;
 export function loadDigits(count: number = DIGITS_COUNT): DigitsDataset {
   if (!(Number.isInteger(count) && count >= 1 && count <= DIGITS_COUNT)) throw new RangeError(`digits: count must be an integer in 1..${DIGITS_COUNT}, got ${count}`);
   if (cached === undefined) {
-    const table = readDataFile(FILE);
-    if (table.rows !== DIGITS_COUNT || table.cols !== DIGITS_PIXELS + 1) throw new Error(`${FILE}: expected ${DIGITS_COUNT} rows of label + ${DIGITS_PIXELS} pixels`);
+    const file = digitsFile();
+    const table = readDataFile(file);
+    if (table.rows !== DIGITS_COUNT || table.cols !== DIGITS_PIXELS + 1) throw new Error(`${file}: expected ${DIGITS_COUNT} rows of label + ${DIGITS_PIXELS} pixels`);
     const grey = new Float64Array(DIGITS_COUNT * DIGITS_PIXELS);
     const labels = new Uint8Array(DIGITS_COUNT);
     for (let r = 0; r < DIGITS_COUNT; r++) {

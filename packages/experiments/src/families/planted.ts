@@ -42,6 +42,7 @@ import {
   Trainer,
   visibleLogProbabilities,
   type Backend,
+  type EpochCallback,
   type OptimizerKind,
   type Rng,
   type ScheduleSpec,
@@ -147,8 +148,9 @@ export function initialStudent(n: number, hidden: number, hiddenType: string, in
 }
 
 /** The PCD trainer of the student on `data` with the family's training params; streams from rng. */
-export function studentTrainer(student: RBM, data: Float64Array, rows: number, params: Params, rng: Rng, backend?: Backend): Trainer {
+export function studentTrainer(student: RBM, data: Float64Array, rows: number, params: Params, rng: Rng, backend?: Backend, callbacks?: readonly EpochCallback[]): Trainer {
   return new Trainer(student, data, rows, {
+    ...(callbacks ? { callbacks } : {}),
     method: 'pcd',
     learningRate: learningRateSchedule(params),
     batchSize: params.batch as number,

@@ -45,14 +45,17 @@ export const teacherStudent: Experiment = {
 
   plan: dataPlan,
 
-  run(params: Params, { rng, backend }): MetricRow {
+  run(params: Params, { rng, backend, observe }): MetricRow {
     const n = params.N as number;
     const p = params.P as number;
     const { teacher, data, rows } = teacherAndData(params, new Array<number>(p).fill(params.beta as number), rng, backend);
     const student = initialStudent(n, p, params.studentHidden as string, params.init as number, rng.split('init'));
     let diverged = 0;
     try {
-      studentTrainer(student, data, rows, params, rng.split('student'), backend).train(params.epochs as number);
+      const epochs = params.epochs as number;
+      // a watcher (the browser lab) sees the student after every epoch; it only reads
+      const watch = observe ? [(record: { epoch: number }) => observe({ kind: 'epoch', epoch: record.epoch, epochs, student, patterns: teacher.patterns })] : undefined;
+      studentTrainer(student, data, rows, params, rng.split('student'), backend, watch).train(epochs);
     } catch (err) {
       if (!(err instanceof DivergenceError)) throw err;
       diverged = 1;

@@ -46,6 +46,26 @@ export interface TrialContext {
   readonly rng: Rng;
   /** The backend the study runs on (recorded in the manifest). */
   readonly backend: Backend;
+  /**
+   * Set by a caller that watches trials as they run (the browser lab): a family may call it with
+   * what it has at each step (the student after an epoch, say). It must only read: a trial's
+   * results are the same with and without an observer.
+   */
+  readonly observe?: (event: TrialObservation) => void;
+}
+
+/**
+ * What a family shows a watching caller during a trial. `epoch`: the student after PCD epoch
+ * `epoch` of `epochs` (1-based), with the planted patterns it is matched against.
+ */
+export interface TrialObservation {
+  readonly kind: 'epoch';
+  readonly epoch: number;
+  readonly epochs: number;
+  /** The student RBM now (read it; do not keep a reference beyond the call). */
+  readonly student: import('@rbmlab/core').RBM;
+  /** The planted patterns, P rows of N spins. */
+  readonly patterns: readonly Int8Array[];
 }
 
 /**

@@ -62,8 +62,9 @@ export interface Manifest {
   readonly timings: { readonly sessions: readonly Session[]; readonly trialSeconds: { readonly total: number; readonly mean: number; readonly max: number } };
 }
 
-const packageRoot = path.resolve(__dirname, '..', '..');
-const repoRoot = path.resolve(packageRoot, '..', '..');
+// functions, not constants: this module is also bundled into the browser lab, which has no path
+const packageRoot = (): string => path.resolve(__dirname, '..', '..');
+const repoRoot = (): string => path.resolve(packageRoot(), '..', '..');
 
 function versionOf(manifestPath: string): string {
   try {
@@ -77,13 +78,13 @@ function versionOf(manifestPath: string): string {
 export function versions(): Record<string, string> {
   const dependency = (name: string) => {
     try {
-      return versionOf(require.resolve(`${name}/package.json`, { paths: [packageRoot] }));
+      return versionOf(require.resolve(`${name}/package.json`, { paths: [packageRoot()] }));
     } catch {
       return 'unknown';
     }
   };
   return {
-    '@rbmlab/experiments': versionOf(path.join(packageRoot, 'package.json')),
+    '@rbmlab/experiments': versionOf(path.join(packageRoot(), 'package.json')),
     // resolved as Node resolves it: the workspace package in a checkout, node_modules when installed
     '@rbmlab/core': dependency('@rbmlab/core'),
     node: process.versions.node,
@@ -99,15 +100,58 @@ export function versions(): Record<string, string> {
  * the user's project, not rbmlab: the versions say what ran).
  */
 export function commit(): string {
-  if (packageRoot.split(path.sep).includes('node_modules')) return 'unknown';
+  if (packageRoot().split(path.sep).includes('node_modules')) return 'unknown';
   try {
-    const options = { cwd: repoRoot, encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'], timeout: 5000 };
+    const options = { cwd: repoRoot(), encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'], timeout: 5000 };
     const head = execFileSync('git', ['rev-parse', 'HEAD'], options).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], options).trim() !== '';
     return dirty ? `${head}+modified` : head;
   } catch {
     return 'unknown';
   }
+}
+
+/** What a manifest records of the run's state (runStudy's, a merge's, the browser lab's). */
+export interface ManifestState {
+  readonly status: Manifest['status'];
+  readonly shard: Shard | null;
+  readonly assigned: number;
+  /** The finished trials; only their count and seconds enter the manifest. */
+  readonly finished: ReadonlyMap<string, { readonly seconds: number }>;
+  readonly sessions: readonly Session[];
+  readonly backend: string;
+  readonly backendInfo?: Manifest['backendInfo'];
+  readonly mergedFrom?: readonly string[];
+}
+
+/** Where a manifest was made: versions, commit, platform (Node's in the CLI, the page's in the lab). */
+export interface ManifestEnvironment {
+  readonly versions: Manifest['versions'];
+  readonly commit: string;
+  readonly platform: Manifest['platform'];
+}
+
+/** The manifest of a study in the given state, made in the given environment. */
+export function studyManifest(study: Study, layout: { readonly columns: readonly string[] }, state: ManifestState, environment: ManifestEnvironment): Manifest {
+  const seconds = [...state.finished.values()].map((t) => t.seconds);
+  const sum = seconds.reduce((a, b) => a + b, 0);
+  return {
+    format: MANIFEST_FORMAT,
+    study: study.file,
+    experiment: study.experiment.name,
+    status: state.status,
+    shard: state.shard,
+    ...(state.mergedFrom ? { mergedFrom: state.mergedFrom } : {}),
+    trials: { total: study.points.length * study.file.trials, assigned: state.assigned, done: state.finished.size },
+    columns: layout.columns,
+    points: pointsOf(study),
+    backend: state.backend,
+    ...(state.backendInfo !== undefined ? { backendInfo: state.backendInfo } : {}),
+    versions: environment.versions,
+    commit: environment.commit,
+    platform: environment.platform,
+    timings: { sessions: state.sessions, trialSeconds: { total: sum, mean: seconds.length ? sum / seconds.length : 0, max: seconds.length ? Math.max(...seconds) : 0 } },
+  };
 }
 
 export function pointsOf(study: Study): Manifest['points'] {

@@ -15,26 +15,17 @@ import { Worker } from 'node:worker_threads';
 import { ATOMIC_TEMPORARY, makeDirectorySync, processAlive, removeStaleTemporaries, type Backend } from '@rbmlab/core';
 import { selectBackend, type BackendChoice, type SelectedBackend, type SelectedBackendInfo } from '../backends';
 import type { MetricRow } from './experiment';
-import { commit, MANIFEST_FILE, pointsOf, readManifest, studyDifference, versions, writeManifest, type Manifest, type Session, type Shard } from './manifest';
+import { commit, MANIFEST_FILE, readManifest, studyDifference, studyManifest, versions, writeManifest, type Manifest, type ManifestState, type Session, type Shard } from './manifest';
 import { writePlots } from './plots';
 import { lockDirectory, LOCK_FILE, type DirectoryLock } from './lock';
 import { appendTrial, formatTrialRows, JOURNAL_FILE, RESULTS_FILE, readFinishedTrials, resultsLayout, taskKey, writeCanonicalResults, parseRows, type FinishedTrial, type ResultsLayout } from './results';
-import { trialSeed } from './seeds';
+import { studyTasks, type Task } from './tasks';
 import { StudyError, formatPoint, type GridPoint, type Study } from './study';
 import { summarize, writeSummary, type SummaryRow } from './summary';
 import { runTrial } from './trial';
+export { studyTasks, type Task } from './tasks';
 import { EXPERIMENTS } from '../families';
 import type { TrialRequest, TrialResponse, WorkerSetup } from './worker';
-
-/**
- * One trial of a study: its grid point, trial index, and seed (a function of study seed, point values and
- * trial alone).
- */
-export interface Task {
-  readonly point: GridPoint;
-  readonly trial: number;
-  readonly seed: number;
-}
 
 /**
  * A finished trial, as `onTrial` sees it: the share's progress (done of assigned), the trial and its seconds.
@@ -121,19 +112,6 @@ export function checkBackendFamily(study: Study, choice: BackendChoice): void {
   if (choice === 'gpu' && study.experiment.usesBackend !== true) {
     throw new StudyError(`--backend gpu: the ${study.experiment.name} family runs its own loops, not backend kernels (families on a backend: ${BACKEND_FAMILIES.join(', ')}); run it with --backend cpu`);
   }
-}
-
-/** The tasks of a study, or of shard `shard`, in canonical order. */
-export function studyTasks(study: Study, shard?: Shard): Task[] {
-  const tasks: Task[] = [];
-  for (const point of study.points) {
-    for (let trial = 0; trial < study.file.trials; trial++) {
-      const k = point.index * study.file.trials + trial;
-      if (shard && k % shard.count !== shard.index) continue;
-      tasks.push({ point, trial, seed: trialSeed(study.file.seed, point.values, trial) });
-    }
-  }
-  return tasks;
 }
 
 /**
@@ -325,39 +303,12 @@ async function runOnWorkers(study: Study, tasks: readonly Task[], jobs: number, 
   }
 }
 
-function buildManifest(
-  study: Study,
-  layout: ResultsLayout,
-  state: {
-    status: Manifest['status'];
-    shard: Shard | null;
-    assigned: number;
-    finished: Map<string, FinishedTrial>;
-    sessions: readonly Session[];
-    backend: string;
-    backendInfo?: SelectedBackendInfo;
-    mergedFrom?: readonly string[];
-  },
-): Manifest {
-  const seconds = [...state.finished.values()].map((t) => t.seconds);
-  const sum = seconds.reduce((a, b) => a + b, 0);
-  return {
-    format: 'rbmlab.study-manifest/1',
-    study: study.file,
-    experiment: study.experiment.name,
-    status: state.status,
-    shard: state.shard,
-    ...(state.mergedFrom ? { mergedFrom: state.mergedFrom } : {}),
-    trials: { total: study.points.length * study.file.trials, assigned: state.assigned, done: state.finished.size },
-    columns: layout.columns,
-    points: pointsOf(study),
-    backend: state.backend,
-    ...(state.backendInfo !== undefined ? { backendInfo: state.backendInfo } : {}),
+function buildManifest(study: Study, layout: ResultsLayout, state: ManifestState): Manifest {
+  return studyManifest(study, layout, state, {
     versions: versions(),
     commit: commit(),
     platform: { os: `${process.platform} ${os.release()}`, arch: process.arch, cpus: os.cpus().length },
-    timings: { sessions: state.sessions, trialSeconds: { total: sum, mean: seconds.length ? sum / seconds.length : 0, max: seconds.length ? Math.max(...seconds) : 0 } },
-  };
+  });
 }
 
 /** Writes the finished form of a directory: canonical results, summary, plots, manifest. */

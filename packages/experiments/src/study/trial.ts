@@ -3,11 +3,14 @@
  * the family's run, and a check that it reported exactly its metric columns as numbers.
  */
 import { createRng, defaultBackend, type Backend } from '@rbmlab/core';
-import type { Experiment, MetricRow, Params } from './experiment';
+import type { Experiment, MetricRow, Params, TrialContext } from './experiment';
 
-/** Runs `experiment` once at `params` with the trial seed `seed`; returns its rows (one unless it is a series). */
-export async function runTrial(experiment: Experiment, params: Params, seed: number, backend: Backend = defaultBackend()): Promise<MetricRow[]> {
-  const result = await experiment.run(params, { seed, rng: createRng(seed), backend });
+/**
+ * Runs `experiment` once at `params` with the trial seed `seed`; returns its rows (one unless it
+ * is a series). `observe` watches the trial as it runs (TrialContext.observe); it changes nothing.
+ */
+export async function runTrial(experiment: Experiment, params: Params, seed: number, backend: Backend = defaultBackend(), observe?: TrialContext['observe']): Promise<MetricRow[]> {
+  const result = await experiment.run(params, { seed, rng: createRng(seed), backend, ...(observe ? { observe } : {}) });
   const rows = Array.isArray(result) ? result : [result];
   const expected = [...(experiment.series ? [experiment.series] : []), ...experiment.metrics(params)];
   if (rows.length === 0) throw new Error(`experiment ${experiment.name} returned no rows`);
