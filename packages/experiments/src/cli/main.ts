@@ -14,6 +14,7 @@ import type { Args, Command, CommandGroup, Io } from './command';
 import { convertCommand } from './commands/convert';
 import { couplingsCommand } from './commands/couplings';
 import { demoCommand } from './commands/demo';
+import { labCommand } from './commands/lab';
 import { evalCommand } from './commands/eval';
 import { trainCommand } from './commands/train';
 import { logzCommand } from './commands/logz';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   couplingsCommand,
   convertCommand,
   demoCommand,
+  labCommand,
 ];
 
 /**
