@@ -72,7 +72,7 @@ describe.each(MODES)('gpu.js mode %s', (mode) => {
     }
   });
 
-  test('T > 0: mean |m| of 400 recalls matches the exact Curie-Weiss value at N = 60, on the device and on the CPU (z-tests, |z| < 5: false failure below 6e-7 each)', async () => {
+  test('T > 0: mean |m| of 400 recalls matches the exact Curie-Weiss value at N = 60, on the device and on the CPU for hopfield and rbm-gaussian (z-tests, |z| < 5: false failure below 6e-7 each)', async () => {
     // P = 1 is the Curie-Weiss magnet, E = -N m^2 / 2: P(m) ∝ C(N, k) exp(b N m^2 / 2), m = (2k - N) / N,
     // so E|m| is an exact sum. Recalls are independent chains from |m| = 0.8 (near the mode), 30
     // sweeps; the sample sd of |m| over recalls gives the sd of the mean. A device at T = 0.85
@@ -84,15 +84,18 @@ describe.each(MODES)('gpu.js mode %s', (mode) => {
     const top = Math.max(...logw);
     const z = logw.reduce((a, l) => a + Math.exp(l - top), 0);
     const exact = logw.reduce((a, l, k) => a + (Math.exp(l - top) * Math.abs(2 * k - N)) / N, 0) / z;
-    const fixed = { model: 'hopfield', N, P: 1, noise: 0.1, temperature: T, sweeps: 30, recalls };
-    const [a] = await trials(fixed, [11], cpu);
-    const [b] = await trials(fixed, [11], device(mode));
-    expect(b.overlap_start).toBe(a.overlap_start);
-    expect(b.sweeps_run).toBe(30);
-    for (const row of [a, b]) expect(Math.abs((row.overlap - exact) / (row.overlap_sd / Math.sqrt(recalls)))).toBeLessThan(5);
-    expect(Math.abs((b.overlap - a.overlap) / Math.sqrt((a.overlap_sd ** 2 + b.overlap_sd ** 2) / recalls))).toBeLessThan(5);
-    // the heat bath moved the chains: |m| spreads over the recalls
-    expect(b.overlap_sd).toBeGreaterThan(0.05);
+    // rbm with gaussian hidden units is the same model: on the CPU by VisibleHeatBath, on the device as Hopfield
+    for (const model of [{ model: 'hopfield' }, { model: 'rbm', hidden: 'gaussian' }]) {
+      const fixed = { ...model, N, P: 1, noise: 0.1, temperature: T, sweeps: 30, recalls };
+      const [a] = await trials(fixed, [11], cpu);
+      const [b] = await trials(fixed, [11], device(mode));
+      expect(b.overlap_start).toBe(a.overlap_start);
+      expect(b.sweeps_run).toBe(30);
+      for (const row of [a, b]) expect(Math.abs((row.overlap - exact) / (row.overlap_sd / Math.sqrt(recalls)))).toBeLessThan(5);
+      expect(Math.abs((b.overlap - a.overlap) / Math.sqrt((a.overlap_sd ** 2 + b.overlap_sd ** 2) / recalls))).toBeLessThan(5);
+      // the heat bath moved the chains: |m| spreads over the recalls
+      expect(b.overlap_sd).toBeGreaterThan(0.05);
+    }
   });
 });
 
