@@ -25,6 +25,7 @@ import {
   type RBM,
 } from '@rbmlab/core';
 import { GpuBackend, type GpuJsModule } from '@rbmlab/gpu';
+import { backendUse } from '../src/study/experiment';
 import { runStudyInMemory } from '../src/study/memory';
 import { formatPoint, parseStudy } from '../src/study/study';
 import type { FromWorker, LabBackend, ToWorker } from './protocol';
@@ -86,6 +87,11 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   let detail: string;
   if (message.backend === 'webgl2') {
     const device = webgl2Backend();
+    // as `run --backend gpu` refuses it: a family (or point) with nothing to run on the device
+    for (const point of study.points) {
+      const use = backendUse(study.experiment, point.params, device);
+      if (use !== true) throw new Error(`WebGL2: the ${study.experiment.name} family cannot run on the device at ${formatPoint(point.values)}: ${use}; choose the CPU reference backend`);
+    }
     backend = device;
     detail = device.describe();
   } else {

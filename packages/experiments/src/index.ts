@@ -31,7 +31,7 @@ export { mergeStudies, reportStudy, openStudyDirectory, type StudyDirectory, typ
 export { readStudyResults, type StudyResults } from './study/read';
 export { summarize, summaryTable, type SummaryRow, type MetricSummary } from './study/summary';
 export type { Manifest, Session, Shard } from './study/manifest';
-export { ParamError, type Experiment, type ParamSpec, type ParamValue, type Params, type MetricRow, type TrialContext, type TrialObservation } from './study/experiment';
+export { backendUse, ParamError, runsOnBackend, type BackendUse, type Experiment, type ParamSpec, type ParamValue, type Params, type MetricRow, type TrialContext, type TrialObservation } from './study/experiment';
 export { EXPERIMENTS, experiments, experimentByName, registerExperiment, checkExperiment } from './families';
 export { loadPlugin } from './study/plugins';
 export { BACKEND_CHOICES, selectBackend, type BackendChoice, type SelectedBackend } from './backends';

@@ -137,11 +137,28 @@ describe('rbmlab run --backend gpu', () => {
   });
 
   it('refuses a family whose trials do not run on a backend, rather than record a gpu that did no work', () => {
-    const study = writeJson('retrieval.json', { name: 'r', experiment: 'retrieval', seed: 1, trials: 1, params: { N: 20, sweeps: 2 }, grid: { alpha: [0.05] } });
-    const r = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'run', study, '--out', file('never-r'), '--backend', 'gpu');
+    const study = writeJson('capacity.json', { name: 'c', experiment: 'dense-capacity', seed: 1, trials: 1, params: { N: 10 }, grid: { p: [2] } });
+    const r = rbmlab({ RBMLAB_GPU_MODE: 'webasm' }, 'run', study, '--out', file('never-c'), '--backend', 'gpu');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`rbmlab run: --backend gpu: the retrieval family runs its own loops, not backend kernels (families on a backend: ${BACKEND_FAMILIES.join(', ')}); run it with --backend cpu\n`);
-    expect(BACKEND_FAMILIES).toEqual(expect.arrayContaining(['teacher-student', 'spectral', 'real-data', 'hoi-sampled']));
+    expect(r.stderr).toMatch(new RegExp(`^rbmlab run: --backend gpu: the dense-capacity family has nothing to run on a device: [^\n]+ \\(families on a backend: ${BACKEND_FAMILIES.join(', ')}\\); run it with --backend cpu\n$`));
+    expect(BACKEND_FAMILIES).toEqual(expect.arrayContaining(['teacher-student', 'spectral', 'real-data', 'hoi-sampled', 'retrieval']));
+    expect(fs.existsSync(file('never-c'))).toBe(false);
+  });
+
+  it('retrieval runs on the device: at T = 0 its results.csv is the CPU one, byte for byte; an rbm point without a device kernel is refused in one line', () => {
+    const study = writeJson('retrieval.json', { name: 'r', experiment: 'retrieval', seed: 1, trials: 3, params: { N: 25, sweeps: 20, noise: 0.25, recalls: 4 }, grid: { alpha: [0.1, 0.3] } });
+    const gpu = rbmlab({ RBMLAB_GPU_MODE: 'cpu' }, 'run', study, '--out', file('r-gpu'), '--backend', 'gpu', '--no-plots');
+    expect(gpu.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(file('r-gpu'), 'manifest.json'), 'utf8')).backend).toBe('gpujs-cpu');
+    const cpu = rbmlab({}, 'run', study, '--out', file('r-cpu'), '--no-plots');
+    expect(cpu.code).toBe(0);
+    const results = fs.readFileSync(path.join(file('r-gpu'), 'results.csv'), 'utf8');
+    expect(results).toBe(fs.readFileSync(path.join(file('r-cpu'), 'results.csv'), 'utf8'));
+    expect(results.split('\n')[0]).toMatch(/,recalls,trial,seed,overlap,overlap_start,sweeps_run,overlap_sd$/);
+    const relu = writeJson('retrieval-relu.json', { name: 'r', experiment: 'retrieval', seed: 1, trials: 1, params: { N: 20, alpha: 0.1, model: 'rbm' }, grid: { hidden: ['gaussian', 'relu'] } });
+    const r = rbmlab({ RBMLAB_GPU_MODE: 'cpu' }, 'run', relu, '--out', file('never-r'), '--backend', 'gpu');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^rbmlab run: --backend gpu: the retrieval family cannot run on the device at hidden=relu: model rbm with relu hidden units has no device kernel \([^\n]*\); run it with --backend cpu\n$/);
     expect(fs.existsSync(file('never-r'))).toBe(false);
   });
 

@@ -59,7 +59,6 @@ describe('rbmlab slurm submit: bad flags, studies and directories are one line, 
     [['--shards', '3', '--partition', 'a b'], /--partition must be a partition name/],
     [['--shards', '3', '--cpus', '0'], /--cpus must be a positive integer/],
     [['--shards', '3', '--gpus', '1'], /--gpus requests GPUs for --backend gpu; add --backend gpu/],
-    [['--shards', '3', '--backend', 'gpu'], /--backend gpu: the retrieval family runs its own loops/],
     [['--shards', '3', '--backend', 'tpu'], /unknown --backend "tpu" \(known: cpu, gpu\)/],
     [['--shards', '3', '--wait'], /unknown argument --wait/],
   ])('%j', async (flags, message) => {
@@ -73,6 +72,12 @@ describe('rbmlab slurm submit: bad flags, studies and directories are one line, 
     expectOneLineError(await rbmlab('slurm', 'submit', studyFile, '--out', tmp.file('a b'), '--shards', '3'), EXIT_USAGE, /SLURM's #SBATCH lines cannot take a path with spaces/);
     expectOneLineError(await rbmlab('slurm', 'submit', tmp.file('nope.json'), '--out', tmp.file('never'), '--shards', '3'), EXIT_USAGE, /nope\.json: no such file/);
     expectOneLineError(await rbmlab('slurm', 'submit', gpuFile, '--out', tmp.file('never'), '--shards', '1', '--backend', 'gpu', '--gpus', '0'), EXIT_USAGE, /--gpus must be a positive integer/);
+    // the runner's check, per point: a family with nothing to run on a device, and a point without a device kernel
+    const capacityFile = tmp.writeJson('capacity.json', { name: 'c', experiment: 'dense-capacity', seed: 1, trials: 2, params: { N: 10 }, grid: { p: [2] } });
+    expectOneLineError(await rbmlab('slurm', 'submit', capacityFile, '--out', tmp.file('never'), '--shards', '1', '--backend', 'gpu'), EXIT_USAGE, /--backend gpu: the dense-capacity family has nothing to run on a device: /);
+    const reluFile = tmp.writeJson('relu.json', { ...study, params: { ...study.params, model: 'rbm', hidden: 'relu' } });
+    expectOneLineError(await rbmlab('slurm', 'submit', reluFile, '--out', tmp.file('never'), '--shards', '1', '--backend', 'gpu'), EXIT_USAGE, /--backend gpu: the retrieval family cannot run on the device at alpha=0\.05: model rbm with relu hidden units has no device kernel/);
+    expect(fs.existsSync(tmp.file('never'))).toBe(false);
     expectOneLineError(await rbmlab('slurm', 'status', tmp.file('not-empty')), EXIT_USAGE, /^rbmlab slurm status: .*not-empty: no rbmlab slurm submission here/);
     expectOneLineError(await rbmlab('slurm', 'merge', tmp.file('not-empty')), EXIT_USAGE, /^rbmlab slurm merge: .*no rbmlab slurm submission here/);
     expectOneLineError(await rbmlab('slurm'), EXIT_USAGE, /^rbmlab slurm: no slurm command given \(slurm commands: submit, status, merge\)/);

@@ -320,9 +320,14 @@ describe('rbmlab list', () => {
     for (const name of ['retrieval', 'teacher-student']) expect(text).toMatch(new RegExp(`^${name}: `, 'm'));
     expect(text).toMatch(/^ {2}N +200 +number of spins/m);
     expect(text).toMatch(/^ {2}alpha +\(optional\)/m);
+    // which families run on --backend gpu, and why not where they do not
+    expect(text).toMatch(/^retrieval: .*\n {2}--backend gpu: yes, at the points its device supports/m);
+    expect(text).toMatch(/^teacher-student: .*\n {2}--backend gpu: yes\n/m);
+    expect(text).toMatch(/^dense-capacity: .*\n {2}--backend gpu: no \(a trial adds patterns one at a time/m);
     const json = JSON.parse(await runOk('list', '--json'));
     const retrieval = json.experiments.find((e: { name: string }) => e.name === 'retrieval');
-    expect(retrieval.params.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['N', 'alpha', 'P', 'model', 'hidden', 'p', 'F', 'temperature', 'noise', 'sweeps']));
+    expect(retrieval.params.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['N', 'alpha', 'P', 'model', 'hidden', 'p', 'F', 'temperature', 'noise', 'sweeps', 'recalls']));
+    expect(retrieval.gpu).toMatch(/^yes/);
   });
 });
 

@@ -28,7 +28,7 @@
  * have no '#' and are never released by a sampler.
  */
 import type { Backend, DenseAssociativeMemory, DeviceDenseOptions, FloatArray } from '@rbmlab/core';
-import { GpuDenseHeatBath } from './dense';
+import { denseDynamicsLimit, GpuDenseHeatBath } from './dense';
 import { GpuLimitError } from './errors';
 import { vec4Access } from './vec4';
 
@@ -419,6 +419,11 @@ export class GpuBackend implements Backend {
   /** Dense-memory dynamics over parallel chains on the device (core's Backend.denseDynamics): GpuDenseHeatBath. */
   denseDynamics(model: DenseAssociativeMemory, options: DeviceDenseOptions): GpuDenseHeatBath {
     return new GpuDenseHeatBath(this, model, options);
+  }
+
+  /** Why denseDynamics cannot take this size (N, P, chains), or undefined (denseDynamicsLimit of ./dense). */
+  denseDynamicsLimit(size: number, patterns: number, chains: number): string | undefined {
+    return denseDynamicsLimit(size, patterns, chains);
   }
 
   /** out[i, mu] += scale sum_b v[b, i] a[b, mu]: the batch sum in float32 on the device, added in float64. */

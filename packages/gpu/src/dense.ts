@@ -42,7 +42,7 @@
  * createRng(seed).split('init').
  */
 import { COUNTER_LAYOUT, COUNTER_PURPOSE, createRng, deviceKey, differenceTable, type DenseAssociativeMemory, type Seed } from '@rbmlab/core';
-import { checkIndexRange, flatten1d, type GpuBackend, type GpuKernelRun } from './backend';
+import { flatten1d, MAX_FLAT_INDEX, type GpuBackend, type GpuKernelRun } from './backend';
 import { msfCode, sweepArguments, uniformCode } from './counter-rng';
 import { GpuLimitError } from './errors';
 import { checkChains, MAX_CHAINS } from './gibbs';
@@ -67,6 +67,28 @@ const TABLE_ROW = 4096;
 
 /** Largest P max|G| for which the limb sums of G are exact integers in float32. */
 const EXACT_SUM_LIMIT = 2 ** 36;
+
+/**
+ * Why GpuDenseHeatBath cannot hold `chains` chains of a memory of N = `size` spins and P =
+ * `patterns` patterns (one line), or undefined where it can: N and P at most MAX_CHAINS (a side
+ * of a gpu.js output), and the spins (chains x N), overlaps (chains x (P + 4)) and patterns
+ * (N x P), padded to texels of four, below the 2^24 flat indices of float32.
+ */
+export function denseDynamicsLimit(size: number, patterns: number, chains: number): string | undefined {
+  if (chains > MAX_CHAINS) return `${chains} chains; the GPU kernels take at most ${MAX_CHAINS} (gpu.js outputs are at most 16384 per side)`;
+  if (size > MAX_CHAINS || patterns > MAX_CHAINS) return `the GPU heat bath needs N <= ${MAX_CHAINS} and P <= ${MAX_CHAINS}, got N = ${size}, P = ${patterns}`;
+  const n4 = Math.ceil(size / 4);
+  const p4 = Math.ceil(patterns / 4);
+  const arrays: [number, string][] = [
+    [chains * (p4 + 1) * 4, 'the overlaps (chains x patterns)'],
+    [chains * n4 * 4, 'the spins (chains x N)'],
+    [size * p4 * 4, 'the patterns (N x P)'],
+  ];
+  for (const [length, what] of arrays) {
+    if (length >= MAX_FLAT_INDEX) return `${what} has ${length} entries; gpu.js kernels here index at most 2^24 (float32 indices)`;
+  }
+  return undefined;
+}
 
 /** Lane `lane` (an expression in 0..3) of a texel, by a one-hot selector (no branch per lane). */
 function laneOf(t: Vec4Access, name: string, expr: string, lane: string): string {
@@ -127,15 +149,13 @@ export class GpuDenseHeatBath {
     const n = model.size;
     const p = model.numPatterns;
     checkChains(chains);
-    if (n > MAX_CHAINS || p > MAX_CHAINS) throw new GpuLimitError(`the GPU heat bath needs N <= ${MAX_CHAINS} and P <= ${MAX_CHAINS}, got N = ${n}, P = ${p}`);
+    const limit = denseDynamicsLimit(n, p, chains);
+    if (limit !== undefined) throw new GpuLimitError(limit);
     this.chains = chains;
     this.n = n;
     this.p = p;
     this.n4 = Math.ceil(n / 4);
     this.p4 = Math.ceil(p / 4);
-    checkIndexRange(chains * (this.p4 + 1) * 4, 'the overlaps (chains x patterns)');
-    checkIndexRange(chains * this.n4 * 4, 'the spins (chains x N)');
-    checkIndexRange(n * this.p4 * 4, 'the patterns (N x P)');
     this.window = Math.max(1, Math.min(this.n4, Math.round(Math.sqrt(this.n4))));
     this.tag = backend.newTag('dense');
     const root = createRng(options.seed);

@@ -7,7 +7,7 @@
  * the cpu mode, which computes in float64 (and 1e-40 in webasm, which keeps denormals).
  */
 import { GpuBlockGibbs, GpuDenseHeatBath, GpuLimitError, GpuPcd, hiddenActivations, sampleLayerOnDevice, uploadWeights, type GpuMode } from '@rbmlab/gpu';
-import { createLayer, createRng, DenseAssociativeMemory, DenseDynamics, normal, RBM } from '@rbmlab/core';
+import { createLayer, createRng, DenseAssociativeMemory, DenseDynamics, normal, randomPatterns, RBM } from '@rbmlab/core';
 import { backendFor, MODES } from './helpers';
 
 const U32 = 2 ** -24;
@@ -313,6 +313,16 @@ describe('GpuLimitError for the limits that are the user\'s input', () => {
     expectLimit(() => b.kernel('too-big', 'function () { return 0; }', [20000], false), /outside 1\.\.16384/);
     const dense = new DenseAssociativeMemory({ patterns: [[1, -1]], energy: { kind: 'krotov', F: 'exp' }, beta: 1 });
     expectLimit(() => new GpuDenseHeatBath(b, dense, { chains: 16385, seed: 1 }), /chains is 16385/);
+    // denseDynamicsLimit says the same before any work (families ask it before a study starts)
+    expect(b.denseDynamicsLimit(10_000, 1400, 512)).toBeUndefined();
+    expect(b.denseDynamicsLimit(16_384, 1000, 1)).toBeUndefined();
+    expect(b.denseDynamicsLimit(16_385, 3, 1)).toBe('the GPU heat bath needs N <= 16384 and P <= 16384, got N = 16385, P = 3');
+    expect(b.denseDynamicsLimit(3, 3, 16_385)).toMatch(/^16385 chains; the GPU kernels take at most 16384/);
+    // N x P = 2^13 x 2^11 = 2^24 pattern entries: one past the float32 index range
+    expect(b.denseDynamicsLimit(8192, 2048, 1)).toBe('the patterns (N x P) has 16777216 entries; gpu.js kernels here index at most 2^24 (float32 indices)');
+    expect(b.denseDynamicsLimit(10_000, 100, 2000)).toMatch(/^the spins \(chains x N\) has 20000000 entries/);
+    const big = new DenseAssociativeMemory({ patterns: randomPatterns(2, 16_385, createRng(1)), energy: { kind: 'krotov', F: 'power', p: 2 }, beta: 1 });
+    expectLimit(() => new GpuDenseHeatBath(b, big, { chains: 1, seed: 1 }), /^the GPU heat bath needs N <= 16384 and P <= 16384, got N = 16385, P = 2$/);
     // not a limit but a wrong input: a plain RangeError
     const err = thrown(() => new GpuBlockGibbs(b, rbm(3, 2), { chains: 0, seed: 1 }));
     expect(err).toBeInstanceOf(RangeError);

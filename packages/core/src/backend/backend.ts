@@ -75,6 +75,12 @@ export interface Backend {
    * DenseDynamics otherwise.
    */
   denseDynamics?(model: DenseAssociativeMemory, options: DeviceDenseOptions): DeviceDenseDynamics;
+  /**
+   * With denseDynamics: why the device cannot hold a memory of `size` spins and `patterns`
+   * patterns on `chains` chains (one line: its tables, textures or index range), or undefined
+   * where it can. Asked before work starts, so that a study beyond the device is refused at once.
+   */
+  denseDynamicsLimit?(size: number, patterns: number, chains: number): string | undefined;
 }
 
 /**

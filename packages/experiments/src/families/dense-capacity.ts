@@ -126,6 +126,8 @@ export const denseCapacity: Experiment = {
     maxP: { type: 'integer', default: 100_000, min: 1, max: 10_000_000, describe: 'the search stops at this many patterns (then censored = 1)' },
   },
   metrics: () => ['capacity', 'capacity_ratio', 'capacity_theory', 'censored'],
+  noBackendReason:
+    'a trial adds patterns one at a time and updates exact integer stability margins (up to 2^52, beyond float32), with no dynamics or sampling; the dense memories\' dynamics run on a device in the retrieval family (model dense)',
   check(params: Params): void {
     const p = params.p as number;
     const n = params.N as number;

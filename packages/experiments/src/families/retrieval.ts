@@ -35,6 +35,23 @@
  *
  * Streams: rng.split('patterns') for the patterns, 'start' for the flipped bits, 'dynamics' for
  * the site orders and heat-bath draws.
+ *
+ * Recalls (`recalls` = R, optional): R recalls of one pattern set per trial, recall r from pattern
+ * xi^(r mod P) with its own round(noise N) flips (stream 'start' for r = 0, 'start-r' after), its
+ * overlap taken with that pattern; the trial reports the means over recalls and the spread
+ * overlap_sd (the standard deviation of the R overlaps, denominator R). At T = 0 every recall
+ * visits the sites in the same random order per sweep (drawn from 'dynamics', as with one recall);
+ * at T > 0 recall r draws from its own stream ('dynamics', then 'dynamics-r') on the CPU, from its
+ * own chain's counters on a device. Without `recalls` a trial is the one recall r = 0, as before.
+ *
+ * On a device (a backend with denseDynamics, e.g. --backend gpu): models hopfield and dense, and
+ * rbm with gaussian hidden units (the Hopfield model at inverse temperature b, MODELS.md §4), run
+ * as one chain per recall, states on the device until the final read-back: the heat bath in the
+ * order 0 .. N-1 with the device's counter-based uniforms, T = 0 with the site orders above. The
+ * device sums Delta exactly where G is integral and small (Hopfield, integer powers at moderate N
+ * and P), so T = 0 then reaches exactly the CPU's fixed points; elsewhere (log domain) a tie within
+ * float32 rounding may go either way. Other rbm hidden units have no device kernel: such a point
+ * is refused with --backend gpu.
  */
 import {
   checkDenseEnergy,
@@ -51,10 +68,11 @@ import {
   VisibleHeatBath,
   type DenseEnergy,
   type DenseEnergyKind,
+  type Backend,
   type DenseInteraction,
   type Rng,
 } from '@rbmlab/core';
-import { ParamError, type Experiment, type MetricRow, type Params } from '../study/experiment';
+import { ParamError, type BackendUse, type Experiment, type MetricRow, type ParamValue, type Params } from '../study/experiment';
 
 /** Free-energy changes below this fraction of the terms' magnitude are ties (rounding, not descent). */
 const TIE_TOLERANCE = 1e-12;
@@ -132,7 +150,14 @@ export function patternRbm(patterns: readonly ArrayLike<number>[], type: string,
   return new RBM(hopfield.visible, createLayer(type, patterns.length), hopfield.weights);
 }
 
-/** One recall: returns the final state and the sweeps run. */
+/** The dense memory that models hopfield and dense (and rbm with gaussian units, on a device) run. */
+function memoryOf(params: Params, patterns: Int8Array[]): DenseAssociativeMemory {
+  const temperature = params.temperature as number;
+  const energy: DenseEnergy = params.model === 'dense' ? denseEnergy(params) : { kind: 'normalized', F: 'power', p: 2 };
+  return new DenseAssociativeMemory({ patterns, energy, beta: temperature === 0 ? 1 : 1 / temperature });
+}
+
+/** One recall on the CPU: returns the final state and the sweeps run. */
 function recall(params: Params, patterns: Int8Array[], start: Float64Array, rng: Rng): { state: ArrayLike<number>; sweeps: number } {
   const temperature = params.temperature as number;
   const sweeps = params.sweeps as number;
@@ -147,8 +172,7 @@ function recall(params: Params, patterns: Int8Array[], start: Float64Array, rng:
     sampler.sweep(sweeps);
     return { state: sampler.visibleState, sweeps };
   }
-  const energy: DenseEnergy = model === 'hopfield' ? { kind: 'normalized', F: 'power', p: 2 } : denseEnergy(params);
-  const memory = new DenseAssociativeMemory({ patterns, energy, beta: temperature === 0 ? 1 : 1 / temperature });
+  const memory = memoryOf(params, patterns);
   if (temperature === 0) {
     const dynamics = new DenseDynamics(memory, { chains: 1, rng, init: start, order: 'random' });
     const run = dynamics.relax(sweeps);
@@ -157,6 +181,45 @@ function recall(params: Params, patterns: Int8Array[], start: Float64Array, rng:
   const dynamics = new DenseDynamics(memory, { chains: 1, rng, init: start });
   dynamics.heatBath(sweeps);
   return { state: dynamics.spins, sweeps };
+}
+
+/**
+ * All recalls on `backend`'s device, one chain each (states chains x N from `starts`): returns the
+ * final states and the sweeps each ran. T = 0 sweeps visit the sites in permutation(N, 'dynamics')
+ * order, drawn per sweep as the CPU's DenseDynamics draws them for one chain; the heat bath's
+ * uniforms come from the device's counters under the seed of the 'dynamics' stream.
+ */
+function recallOnDevice(params: Params, patterns: Int8Array[], starts: Float64Array, recalls: number, rng: Rng, backend: Backend): { states: Float64Array; sweeps: ArrayLike<number> } {
+  const sweeps = params.sweeps as number;
+  const n = params.N as number;
+  const stream = rng.split('dynamics');
+  const dynamics = backend.denseDynamics!(memoryOf(params, patterns), { chains: recalls, seed: stream.seed, init: starts });
+  try {
+    let run: ArrayLike<number>;
+    if (params.temperature === 0) {
+      run = dynamics.relax(sweeps, () => permutation(n, stream)).sweeps;
+    } else {
+      dynamics.heatBath(sweeps);
+      run = new Float64Array(recalls).fill(sweeps);
+    }
+    return { states: dynamics.states(), sweeps: run };
+  } finally {
+    dynamics.dispose();
+  }
+}
+
+/**
+ * Whether a point runs on a device's dense dynamics: true, or why not (rbm hidden units other than
+ * gaussian; with `backend`, a backend without denseDynamics or a size beyond its device).
+ */
+export function retrievalBackendUse(params: Params, backend?: Backend): BackendUse {
+  if (params.model === 'rbm' && params.hidden !== 'gaussian') {
+    return `model rbm with ${params.hidden} hidden units has no device kernel (the device runs dense-memory dynamics: models hopfield and dense, and rbm with gaussian hidden units, the Hopfield model)`;
+  }
+  if (backend === undefined) return true;
+  if (backend.denseDynamics === undefined) return `the backend ${backend.name} has no dense-memory dynamics`;
+  const limit = backend.denseDynamicsLimit?.(params.N as number, retrievalPatternCount(params), (params.recalls as number | undefined) ?? 1);
+  return limit === undefined ? true : limit;
 }
 
 export const retrieval: Experiment = {
@@ -190,8 +253,16 @@ export const retrieval: Experiment = {
     temperature: { type: 'number', default: 0, min: 0, describe: 'T = 1/b; 0 = zero-temperature asynchronous dynamics (random order each sweep) until a fixed point' },
     noise: { type: 'number', default: 0.1, min: 0, max: 1, describe: 'fraction of the target pattern xi^0 flipped in the start state (exactly round(noise N) distinct bits)' },
     sweeps: { type: 'integer', default: 100, min: 1, max: 1_000_000, describe: 'heat-bath sweeps at T > 0; at T = 0 the most sweeps before stopping without a fixed point' },
+    recalls: {
+      type: 'integer',
+      min: 1,
+      max: 16_384,
+      columnWhenGiven: true,
+      describe: 'recalls per trial, recall r from pattern r mod P (one chain each on a device); metrics are means over recalls, plus overlap_sd. Unset: one recall from pattern 0',
+    },
   },
-  metrics: () => ['overlap', 'overlap_start', 'sweeps_run'],
+  metrics: (params: Params) => ['overlap', 'overlap_start', 'sweeps_run', ...(params.recalls !== undefined ? ['overlap_sd'] : [])],
+  usesBackend: retrievalBackendUse,
   check(params: Params): void {
     const hasAlpha = params.alpha !== undefined;
     const hasP = params.P !== undefined;
@@ -219,14 +290,50 @@ export const retrieval: Experiment = {
       : model === 'rbm'
         ? 'heat bath on the visible marginal (VisibleHeatBath), sequential sweeps'
         : 'heat bath (DenseDynamics), sequential sweeps';
-    return { patterns: retrievalPatternCount(params), dynamics };
+    const plan: Record<string, ParamValue> = { patterns: retrievalPatternCount(params), dynamics };
+    if (params.recalls !== undefined) plan.recalls = 'recall r from pattern r mod P with its own flips; at T = 0 all recalls share the site order of each sweep';
+    return plan;
   },
-  run(params: Params, { rng }): MetricRow {
+  run(params: Params, { rng, backend }): MetricRow {
     const n = params.N as number;
-    const patterns = randomPatterns(retrievalPatternCount(params), n, rng.split('patterns'));
-    const target = patterns[0];
-    const start = corruptPattern(target, Math.round((params.noise as number) * n), rng.split('start'));
-    const { state, sweeps } = recall(params, patterns, start, rng.split('dynamics'));
-    return { overlap: absoluteOverlap(target, state), overlap_start: absoluteOverlap(target, start), sweeps_run: sweeps };
+    const P = retrievalPatternCount(params);
+    const recalls = (params.recalls as number | undefined) ?? 1;
+    const patterns = randomPatterns(P, n, rng.split('patterns'));
+    const flips = Math.round((params.noise as number) * n);
+    const targets = Array.from({ length: recalls }, (_, r) => patterns[r % P]);
+    const starts = targets.map((target, r) => corruptPattern(target, flips, rng.split(r === 0 ? 'start' : `start-${r}`)));
+    const overlaps = new Float64Array(recalls);
+    const startOverlaps = new Float64Array(recalls);
+    const sweeps = new Float64Array(recalls);
+    if (backend.denseDynamics !== undefined) {
+      // never a silent CPU run on a device backend: the runner refuses such points first
+      const use = retrievalBackendUse(params, backend);
+      if (use !== true) throw new Error(`retrieval on ${backend.name}: ${use}`);
+      const init = new Float64Array(recalls * n);
+      starts.forEach((start, r) => init.set(start, r * n));
+      const run = recallOnDevice(params, patterns, init, recalls, rng, backend);
+      for (let r = 0; r < recalls; r++) {
+        overlaps[r] = absoluteOverlap(targets[r], run.states.subarray(r * n, (r + 1) * n));
+        sweeps[r] = run.sweeps[r];
+      }
+    } else {
+      for (let r = 0; r < recalls; r++) {
+        // T = 0: the same site orders for every recall (a fresh copy of 'dynamics'); T > 0: a stream per recall
+        const stream = rng.split(r === 0 || params.temperature === 0 ? 'dynamics' : `dynamics-${r}`);
+        const run = recall(params, patterns, starts[r], stream);
+        overlaps[r] = absoluteOverlap(targets[r], run.state);
+        sweeps[r] = run.sweeps;
+      }
+    }
+    starts.forEach((start, r) => (startOverlaps[r] = absoluteOverlap(targets[r], start)));
+    if (params.recalls === undefined) return { overlap: overlaps[0], overlap_start: startOverlaps[0], sweeps_run: sweeps[0] };
+    const overlap = mean(overlaps);
+    return { overlap, overlap_start: mean(startOverlaps), sweeps_run: mean(sweeps), overlap_sd: Math.sqrt(mean(overlaps.map((m) => (m - overlap) ** 2))) };
   },
 };
+
+function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < values.length; k++) s += values[k];
+  return s / values.length;
+}

@@ -33,7 +33,16 @@ export interface ParamSpec {
   readonly exclusiveMax?: boolean;
   /** One line for `rbmlab list`: the meaning, with the symbol of MODELS.md where there is one. */
   readonly describe: string;
+  /**
+   * An optional parameter (no default) that gets a column in results.csv only in studies where
+   * some point gives it: a parameter added to a family later leaves the results of earlier
+   * studies byte for byte as they were.
+   */
+  readonly columnWhenGiven?: boolean;
 }
+
+/** Whether a point runs on a backend: true, or one line saying why not. */
+export type BackendUse = true | string;
 
 /** One row of metric values (and, for series experiments, the series key). */
 export type MetricRow = Readonly<Record<string, number>>;
@@ -97,11 +106,34 @@ export interface Experiment {
   /**
    * Whether trials run their products and samplers on `context.backend` (teacher-student and
    * spectral do; families whose kernels are their own loops do not). `run --backend gpu` refuses
-   * a family without it rather than record a gpu backend that did no work.
+   * a family without it rather than record a gpu backend that did no work. A function decides
+   * per point: true, or one line saying why the point cannot run on a backend (on `backend`'s
+   * device when given: its size limits; without it, what holds for any device).
    */
-  readonly usesBackend?: boolean;
+  readonly usesBackend?: boolean | ((params: Params, backend?: Backend) => BackendUse);
+  /**
+   * For a family without `usesBackend`: why it has nothing to run on a device (one line, shown by
+   * the refusal of --backend gpu and by `rbmlab list`).
+   */
+  readonly noBackendReason?: string;
   /** One trial: deterministic given `params` and `context.rng`. */
   run(params: Params, context: TrialContext): MetricRow | MetricRow[] | Promise<MetricRow | MetricRow[]>;
+}
+
+/** Whether a family runs on a backend at some points at least (usesBackend true or a function). */
+export function runsOnBackend(experiment: Experiment): boolean {
+  return experiment.usesBackend !== undefined && experiment.usesBackend !== false;
+}
+
+/**
+ * Whether `experiment` runs the point `params` on a backend (on `backend` when given): true, or
+ * one line saying why not. The one place that decides, for `run` and `slurm submit`.
+ */
+export function backendUse(experiment: Experiment, params: Params, backend?: Backend): BackendUse {
+  const uses = experiment.usesBackend;
+  if (typeof uses === 'function') return uses(params, backend);
+  if (uses === true) return true;
+  return experiment.noBackendReason ?? 'it runs its own loops, not backend kernels';
 }
 
 /** A parameter the study got wrong; `field` is its path in the study file ("params.N", "grid.alpha"). */

@@ -2,9 +2,10 @@
  * results.csv and its journal.
  *
  * results.csv has one row per trial (several for a series experiment): every parameter of the
- * experiment (grid keys included; empty where an optional one is unset), `trial`, `seed`, the
- * series column if any, then the metrics. Numbers are written exactly (shortest text that parses
- * back to the same float64), so reruns compare byte for byte.
+ * experiment (grid keys included; empty where an optional one is unset; a columnWhenGiven one
+ * only when some point gives it), `trial`, `seed`, the series column if any, then the metrics.
+ * Numbers are written exactly (shortest text that parses back to the same float64), so reruns
+ * compare byte for byte.
  *
  * While a study runs, each finished trial's rows are appended in one write, then one line
  * {"point", "trial", "seed", "rows", "seconds"} is appended to trials.jsonl. A kill can cut
@@ -34,7 +35,10 @@ export interface ResultsLayout {
 }
 
 export function resultsLayout(study: Study): ResultsLayout {
-  const paramColumns = Object.keys(study.experiment.params);
+  // a columnWhenGiven parameter only where some point gives it (earlier studies keep their columns)
+  const paramColumns = Object.entries(study.experiment.params)
+    .filter(([name, spec]) => spec.columnWhenGiven !== true || study.points.some((point) => point.params[name] !== undefined))
+    .map(([name]) => name);
   const metricColumns: string[] = [];
   for (const point of study.points) {
     for (const metric of study.experiment.metrics(point.params)) if (!metricColumns.includes(metric)) metricColumns.push(metric);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ATOMIC_TEMPORARY, makeDirectorySync, processAlive, removeStaleTemporaries, type Backend } from '@rbmlab/core';
 import { selectBackend, type BackendChoice, type SelectedBackend, type SelectedBackendInfo } from '../backends';
-import type { MetricRow } from './experiment';
+import { backendUse, runsOnBackend, type MetricRow } from './experiment';
 import { commit, MANIFEST_FILE, readManifest, studyDifference, studyManifest, versions, writeManifest, type Manifest, type ManifestState, type Session, type Shard } from './manifest';
 import { writePlots } from './plots';
 import { lockDirectory, LOCK_FILE, type DirectoryLock } from './lock';
@@ -104,13 +104,29 @@ export class TrialError extends Error {
   override readonly name = 'TrialError';
 }
 
-/** The families whose trials run on a backend's kernels, the only ones --backend gpu can run. */
-export const BACKEND_FAMILIES = EXPERIMENTS.filter((e) => e.usesBackend).map((e) => e.name);
+/** The families whose trials run on a backend's kernels (at some points at least), the only ones --backend gpu can run. */
+export const BACKEND_FAMILIES = EXPERIMENTS.filter(runsOnBackend).map((e) => e.name);
 
-/** Refuses --backend gpu for a family that runs its own loops (a manifest would record a gpu that did nothing). */
-export function checkBackendFamily(study: Study, choice: BackendChoice): void {
-  if (choice === 'gpu' && study.experiment.usesBackend !== true) {
-    throw new StudyError(`--backend gpu: the ${study.experiment.name} family runs its own loops, not backend kernels (families on a backend: ${BACKEND_FAMILIES.join(', ')}); run it with --backend cpu`);
+/**
+ * Refuses --backend gpu for a family that runs its own loops (a manifest would record a gpu that
+ * did nothing), and for a study with a point its family cannot run on a device (`backend` given:
+ * that device's limits too). One line naming the reason; the family decides (backendUse).
+ */
+export function checkBackendFamily(study: Study, choice: BackendChoice, backend?: Backend): void {
+  if (choice !== 'gpu') return;
+  const { experiment } = study;
+  const families = `families on a backend: ${BACKEND_FAMILIES.join(', ')}`;
+  if (!runsOnBackend(experiment)) {
+    if (experiment.noBackendReason === undefined) {
+      throw new StudyError(`--backend gpu: the ${experiment.name} family runs its own loops, not backend kernels (${families}); run it with --backend cpu`);
+    }
+    throw new StudyError(`--backend gpu: the ${experiment.name} family has nothing to run on a device: ${experiment.noBackendReason} (${families}); run it with --backend cpu`);
+  }
+  for (const point of study.points) {
+    const use = backendUse(experiment, point.params, backend);
+    if (use === true) continue;
+    const where = Object.keys(point.values).length > 0 ? ` at ${formatPoint(point.values)}` : '';
+    throw new StudyError(`--backend gpu: the ${experiment.name} family cannot run on the device${where}: ${use}; run it with --backend cpu`);
   }
 }
 
@@ -172,6 +188,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   // created before anything is written: a backend that cannot be had is refused at once
   const selected = selectBackend(choice);
   const backend = selected.backend;
+  // the device's own limits (sizes beyond its tables), before anything is written
+  checkBackendFamily(study, choice, backend);
   const jobs = options.jobs ?? 1;
   const tasks = studyTasks(study, options.shard);
   const total = study.points.length * study.file.trials;

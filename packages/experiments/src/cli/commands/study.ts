@@ -20,7 +20,7 @@ import { createProgress } from '../progress';
 import { experiments as allExperiments } from '../../families';
 import { loadPlugin } from '../../study/plugins';
 import * as nodePath from 'node:path';
-import type { Experiment } from '../../study/experiment';
+import { runsOnBackend, type Experiment } from '../../study/experiment';
 import type { Shard } from '../../study/manifest';
 import { mergeStudies, reportStudy } from '../../study/merge';
 import { runStudy, StudyInterrupted, TrialError } from '../../study/runner';
@@ -176,6 +176,13 @@ function describeDefault(experiment: Experiment, name: string): string {
   return spec.required ? '(required)' : '(optional)';
 }
 
+/** Whether a family runs on --backend gpu, for `rbmlab list`: yes, at some points, or no and why. */
+function gpuSupport(experiment: Experiment): string {
+  if (typeof experiment.usesBackend === 'function') return 'yes, at the points its device supports (run refuses any other, naming why)';
+  if (runsOnBackend(experiment)) return 'yes';
+  return `no (${experiment.noBackendReason ?? 'it runs its own loops, not backend kernels'})`;
+}
+
 export const listCommand: Command = {
   name: 'list',
   command: 'list',
@@ -193,6 +200,7 @@ export const listCommand: Command = {
         describe: e.describe,
         params: Object.entries(e.params).map(([name, spec]) => ({ name, ...spec })),
         ...(e.series ? { series: e.series } : {}),
+        gpu: gpuSupport(e),
       }));
       io.stdout(JSON.stringify({ experiments }) + '\n');
       return EXIT_OK;
@@ -207,7 +215,7 @@ export const listCommand: Command = {
         const type = spec.choices ? spec.choices.join('|') : spec.type;
         return `  ${n.padEnd(width)}  ${defaults[i].padEnd(dWidth)}  ${spec.describe} [${type}]`;
       });
-      return `${e.name}: ${e.describe}${e.series ? ` (one row per ${e.series})` : ''}\n${lines.join('\n')}\n`;
+      return `${e.name}: ${e.describe}${e.series ? ` (one row per ${e.series})` : ''}\n  --backend gpu: ${gpuSupport(e)}\n${lines.join('\n')}\n`;
     });
     io.stdout(blocks.join('\n'));
     return EXIT_OK;
