@@ -19,7 +19,7 @@ const path = require('path');
 const fs = require('fs');
 const { execFileSync } = require('child_process');
 const esbuild = require('esbuild');
-const { nodeOnlyStubs } = require('../../core/scripts/node-only');
+const { nodeOnlyStubs, rbmlabSources } = require('../../core/scripts/node-only');
 
 const pkg = path.resolve(__dirname, '..');
 const packages = path.resolve(pkg, '..');
@@ -28,18 +28,11 @@ const outdir = path.join(pkg, 'dist', 'lab');
 /** Modules a page cannot have; they resolve to a stub that throws when used. */
 const NODE_ONLY = /^(node:.*|fs|path|os|module|worker_threads|child_process|url|util|zlib|stream|events|readline|@rbmlab\/native|mnist|h5wasm|@resvg\/resvg-js|csv-parse(\/.*)?)$/;
 
+/** node:crypto in the bundle: SHA-256 for trial seeds (registered before the stubs, so it wins). */
 /** @type {import('esbuild').Plugin} */
-const rbmlabSources = {
-  name: 'rbmlab-sources',
+const browserCrypto = {
+  name: 'browser-crypto',
   setup(build) {
-    build.onResolve({ filter: /^@rbmlab\/(core|gpu)(\/.*)?$/ }, (args) => {
-      const [, name, sub] = /^@rbmlab\/(core|gpu)(\/.*)?$/.exec(args.path);
-      const base = path.join(packages, name, 'src', sub === undefined ? 'index' : sub.slice(1));
-      for (const candidate of [`${base}.ts`, path.join(base, 'index.ts')]) {
-        if (fs.existsSync(candidate)) return { path: candidate };
-      }
-      return { errors: [{ text: `cannot find the source of ${args.path} (tried ${base}.ts and ${base}/index.ts)` }] };
-    });
     build.onResolve({ filter: /^(node:)?crypto$/ }, () => ({ path: path.join(__dirname, 'node-crypto.ts') }));
   },
 };
@@ -91,7 +84,7 @@ async function main() {
       LAB_VERSIONS: JSON.stringify(versions),
       LAB_COMMIT: JSON.stringify(commit()),
     },
-    plugins: [rbmlabSources, nodeOnlyStubs(NODE_ONLY, 'the rbmlab lab page')],
+    plugins: [rbmlabSources(packages), browserCrypto, nodeOnlyStubs(NODE_ONLY, 'the rbmlab lab page')],
   };
   const results = await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(__dirname, 'page.ts')], outfile: path.join(outdir, 'lab.js') }),

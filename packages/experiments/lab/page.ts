@@ -10,33 +10,11 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { StudyFile } from '../src/study/study';
+import { QUICKSTART, SMALL, TRAINING_DEFAULTS } from './presets';
 import type { EpochView, FromWorker, LabBackend, ToWorker } from './protocol';
 
 const ACTIVATIONS = ['bernoulli', 'spin', 'gaussian', 'relu', 'drelu', 'poisson', 'step'] as const;
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
-
-/** The quickstart study of the repository (experiments/quickstart.json), as the form's preset. */
-const QUICKSTART: StudyFile = {
-  name: 'quickstart',
-  experiment: 'teacher-student',
-  seed: 2023,
-  trials: 8,
-  params: { N: 80, P: 2, beta: 1.2, teacherHidden: 'spin' },
-  grid: { alpha: [1, 2, 4, 8, 16], studentHidden: ['spin', 'bernoulli', 'gaussian', 'relu', 'step'] },
-};
-
-/** A study that runs in seconds: for a first look. */
-const SMALL: StudyFile = {
-  name: 'lab-small',
-  experiment: 'teacher-student',
-  seed: 7,
-  trials: 2,
-  params: { N: 30, P: 2, beta: 1.5, teacherHidden: 'spin', epochs: 15 },
-  grid: { alpha: [2, 4], studentHidden: ['spin', 'relu'] },
-};
-
-/** Defaults of the teacher-student family (packages/experiments/src/families/planted.ts). */
-const TRAINING_DEFAULTS = { epochs: 100, lr: 0.05, batch: 20, chains: 50, optimizer: 'sgd' };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -85,7 +63,17 @@ function studyFromForm(): StudyFile {
     .value.split(/[\s,]+/)
     .filter((x) => x !== '')
     .map(Number);
-  const students = ACTIVATIONS.filter((a) => input(`student-${a}`).checked);
+  // the grid's order is the order of its points (and of results.csv's rows): keep the order the
+  // study file has (a preset's, or the user's edit), adding newly ticked activations at the end
+  const checked = ACTIVATIONS.filter((a) => input(`student-${a}`).checked);
+  let previous: string[] = [];
+  try {
+    const grid = (JSON.parse($<HTMLTextAreaElement>('studyText').value) as StudyFile).grid?.studentHidden;
+    if (Array.isArray(grid)) previous = grid.map(String);
+  } catch {
+    // an unparsable text: the form's order
+  }
+  const students = [...previous.filter((a) => (checked as readonly string[]).includes(a)), ...checked.filter((a) => !previous.includes(a))];
   return {
     name: input('name').value || 'lab',
     experiment: 'teacher-student',
@@ -134,7 +122,7 @@ function singularSpec(values: object[]): Record<string, unknown> {
     width: 200,
     height: 200,
     background: 'white',
-    data: { values },
+    data: { name: 'table', values },
     mark: 'bar',
     encoding: {
       x: { field: 'k', type: 'ordinal', title: 'k' },
@@ -257,19 +245,40 @@ function chosenBackend(): LabBackend {
   return webgl2 ? 'webgl2' : 'cpu';
 }
 
-async function onEpoch(view: EpochView): Promise<void> {
-  $('trialLabel').textContent = `${view.point}, trial ${view.trial}: epoch ${view.epoch} of ${view.epochs}`;
+/** The newest epoch not drawn yet; frames are drawn one at a time, so a busy page skips to the newest. */
+let pending: EpochView | undefined;
+let drawing = false;
+let singularView: vega.View | undefined;
+
+function onEpoch(view: EpochView): void {
   if (view.task !== currentTask) {
     currentTask = view.task;
     overlapRows = [];
   }
   for (const h of view.history) h.overlaps.forEach((q, a) => overlapRows.push({ epoch: h.epoch, overlap: q, pattern: `xi ${a + 1}` }));
-  if (overlapView === undefined) overlapView = await drawSpec($('overlapPlot'), overlapSpec(overlapRows));
+  pending = view;
+  if (!drawing) void drawFrames();
+}
+
+async function drawFrames(): Promise<void> {
+  drawing = true;
+  while (pending !== undefined) {
+    const view = pending;
+    pending = undefined;
+    await drawEpoch(view);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  drawing = false;
+}
+
+async function drawEpoch(view: EpochView): Promise<void> {
+  $('trialLabel').textContent = `${view.point}, trial ${view.trial}: epoch ${view.epoch} of ${view.epochs}`;
+  if (overlapView === undefined) overlapView = await drawSpec($('overlapPlot'), overlapSpec(overlapRows.slice()));
   else await overlapView.data('table', overlapRows.slice()).runAsync();
   drawColumns($<HTMLCanvasElement>('columns'), view);
   const singular = view.singular.map((s, k) => ({ k: k + 1, s }));
-  $('singularPlot').replaceChildren();
-  await drawSpec($('singularPlot'), singularSpec(singular));
+  if (singularView === undefined) singularView = await drawSpec($('singularPlot'), singularSpec(singular));
+  else await singularView.data('table', singular).runAsync();
 }
 
 async function onDone(message: Extract<FromWorker, { type: 'done' }>): Promise<void> {
@@ -313,7 +322,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       $('trialLabel').textContent = `${message.point}, trial ${message.trial}`;
       break;
     case 'epoch':
-      void onEpoch(message);
+      onEpoch(message);
       break;
     case 'trial':
       $<HTMLProgressElement>('progress').value = message.done;
@@ -365,7 +374,11 @@ function run(): void {
   $('studyPlots').replaceChildren();
   overlapView?.finalize();
   overlapView = undefined;
+  singularView?.finalize();
+  singularView = undefined;
+  pending = undefined;
   $('overlapPlot').replaceChildren();
+  $('singularPlot').replaceChildren();
   currentTask = -1;
   $<HTMLProgressElement>('progress').value = 0;
   runStarted = performance.now();

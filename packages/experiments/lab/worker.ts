@@ -6,6 +6,8 @@
  * matched overlaps, columns and singular values) and, at the end, the files the CLI writes.
  * It also reads a model file: log Z, samples, and the induced couplings by order.
  */
+// first: Node 20's Math.exp & co. before any other module is evaluated (docs/LAB.md)
+import './install-node-math';
 import * as gpujs from 'gpu.js';
 import {
   annealedImportanceSampling,

@@ -79,3 +79,33 @@ test('convert: the npz routes work as installed; rbms archives without h5wasm (a
   expect(toRbms.status).toBe(2);
   expect(fs.existsSync(path.join(project, 'm.h5'))).toBe(false);
 });
+
+test('rbmlab lab as installed: serves the built page and its two scripts on localhost (no network, no build step)', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(rbmlabBin, ['lab', '--port', '0'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const found = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+        if (found) resolve(found[0]);
+      });
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('exit', (code) => reject(new Error(`rbmlab lab exited with ${code}: ${out}`)));
+    });
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toMatch(/<script src="lab\.js"><\/script>/);
+    // every script the page loads comes from the same folder: nothing from a CDN
+    expect(html).not.toMatch(/src="https?:/);
+    for (const script of ['lab.js', 'lab-worker.js']) {
+      const response = await fetch(new URL(script, url));
+      expect(response.status).toBe(200);
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(500_000);
+    }
+  } finally {
+    child.kill('SIGINT');
+  }
+});

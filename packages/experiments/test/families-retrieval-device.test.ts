@@ -11,7 +11,8 @@
  *   core's DenseDynamics.
  */
 import { createRng, DenseAssociativeMemory, DenseDynamics, cpuBackend, randomPatterns, type Backend } from '@rbmlab/core';
-import { createGpuBackend, gpuAvailability, type GpuBackend, type GpuMode } from '@rbmlab/gpu';
+import { gpuAvailability, type GpuBackend, type GpuMode } from '@rbmlab/gpu';
+import { backendFor } from '../../gpu/test/helpers';
 import { absoluteOverlap, corruptPattern, retrieval } from '../src/families/retrieval';
 import type { MetricRow } from '../src/study/experiment';
 import { resolveParams } from '../src/study/params';
@@ -21,18 +22,8 @@ import { parseStudy } from '../src/study/study';
 import { runTrial } from '../src/study/trial';
 
 const MODES: GpuMode[] = ['cpu', ...(gpuAvailability().modes.includes('headlessgl') ? (['headlessgl'] as GpuMode[]) : [])];
-const backends = new Map<GpuMode, GpuBackend>();
-function device(mode: GpuMode): GpuBackend {
-  let b = backends.get(mode);
-  if (b === undefined) {
-    b = createGpuBackend({ mode });
-    backends.set(mode, b);
-  }
-  return b;
-}
-afterAll(() => {
-  for (const b of backends.values()) b.destroy();
-});
+// one backend per mode and test file, destroyed after it (the gpu package's test helper)
+const device = (mode: GpuMode): GpuBackend => backendFor(mode);
 
 const cpu: Backend = cpuBackend;
 

@@ -20,7 +20,7 @@
 const path = require('path');
 const fs = require('fs');
 const esbuild = require('esbuild');
-const { nodeOnlyStubs } = require('../../core/scripts/node-only');
+const { nodeOnlyStubs, rbmlabSources } = require('../../core/scripts/node-only');
 
 const pkg = path.resolve(__dirname, '..');
 const packages = path.resolve(pkg, '..');
@@ -28,22 +28,6 @@ const outdir = path.join(pkg, 'dist', 'browser');
 
 /** Modules a page cannot have; they resolve to a stub that throws when used. */
 const NODE_ONLY = /^(node:.*|fs|path|os|worker_threads|child_process|url|util|zlib|stream|events|@rbmlab\/native)$/;
-
-/** @type {import('esbuild').Plugin} */
-const rbmlabSources = {
-  name: 'rbmlab-sources',
-  setup(build) {
-    // @rbmlab/core and @rbmlab/gpu from their TypeScript sources, as jest.config.js maps them.
-    build.onResolve({ filter: /^@rbmlab\/(core|gpu)(\/.*)?$/ }, (args) => {
-      const [, name, sub] = /^@rbmlab\/(core|gpu)(\/.*)?$/.exec(args.path);
-      const base = path.join(packages, name, 'src', sub === undefined ? 'index' : sub.slice(1));
-      for (const candidate of [`${base}.ts`, path.join(base, 'index.ts')]) {
-        if (fs.existsSync(candidate)) return { path: candidate };
-      }
-      return { errors: [{ text: `cannot find the source of ${args.path} (tried ${base}.ts and ${base}/index.ts)` }] };
-    });
-  },
-};
 
 async function main() {
   const started = Date.now();
@@ -61,7 +45,7 @@ async function main() {
     logLevel: 'warning',
     metafile: true,
     define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [rbmlabSources, nodeOnlyStubs(NODE_ONLY, 'the browser bundle of rbmlab')],
+    plugins: [rbmlabSources(packages), nodeOnlyStubs(NODE_ONLY, 'the browser bundle of rbmlab')],
   });
   fs.copyFileSync(path.join(__dirname, 'index.html'), path.join(outdir, 'index.html'));
   const stubbed = Object.keys(result.metafile.inputs).filter((p) => p.startsWith('node-only:'));
