@@ -135,7 +135,8 @@ function couplingSpec(values: object[]): Record<string, unknown> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'induced couplings by order',
-    width: 260,
+    width: 240,
+    config: { legend: { orient: 'bottom' } },
     height: 200,
     background: 'white',
     data: { values },

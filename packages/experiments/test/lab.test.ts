@@ -259,7 +259,7 @@ describe('the lab page in headless chromium', () => {
     expect(table).toHaveLength(4);
     expect(table[1]).toMatch(/^order 2: 66 couplings, rms /);
     expect(await page.textContent('#couplingNote')).toMatch(/^exact, bernoulli basis, orders 1\.\.4/);
-    await page.screenshot({ path: shot('lab-model.png'), clip: { x: 0, y: 0, width: 1280, height: 1000 } });
+    await page.locator('section', { has: page.locator('#drop') }).screenshot({ path: shot('lab-model.png') });
   }, 120000);
 
   it('runs the same study on WebGL2 (gpu.js kernels in the worker) and says so in the manifest', async () => {
