@@ -8,8 +8,10 @@
 //       kind 0: bernoulli (c = 1, values 0/1), kind 1: spin (c = 2, values -1/+1).
 //   binaryActivations(x, bias, batch, size, kind, out, sums)
 //       out[b, j] = sigmoid (kind 0) or tanh (kind 1) of x[b, j] + bias[j]; sums[j] += sum_b out[b, j]
-//   allFinite(x)                               true iff no entry of x is NaN or infinite
+//   outerProducts(v, a, batch, n, m, s, out)   out (n x m)     = s v^T a    (all float32: one sgemm, beta = 0)
+//   allFinite(x)                               true iff no entry of x is NaN or infinite (float32 or float64)
 //   addStep(p, d, mirror)                      p += d, mirror = float32(p); true iff p stays finite
+//   sgdWeightStep(w, g1, g2, lr, mirror)       w += lr ((0 + g1) + g2), mirror = float32(w); true iff w stays finite
 //   info()                                     {blas, core, threads}
 //   setThreads(n)
 //
@@ -249,6 +251,34 @@ napi_value AddOuterProducts(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+// outerProducts(v, a, batch, n, m, scale, out): out (n x m) = scale v^T a, v: batch x n, a: batch x m,
+// all Float32Array: one sgemm with beta = 0 (what out held is ignored, so nothing needs clearing);
+// scale is rounded to float32 and applied inside sgemm, as addOuterProducts does on the same operands.
+napi_value OuterProducts(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr v, a, out;
+  int64_t batch, n, m;
+  double scale;
+  if (!getArgs(env, info, 7, argv) || !getArr(env, argv[0], "v", &v) || !getArr(env, argv[1], "a", &a) ||
+      !getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "n", &n) || !getInt(env, argv[4], "m", &m)) {
+    return nullptr;
+  }
+  if (napi_get_value_double(env, argv[5], &scale) != napi_ok) {
+    throwError(env, "type", "rbmlab native: scale must be a number");
+    return nullptr;
+  }
+  if (!getArr(env, argv[6], "out", &out) || !needLength(env, v, "v", batch * n) || !needLength(env, a, "a", batch * m) ||
+      !needLength(env, out, "out", n * m)) {
+    return nullptr;
+  }
+  if (!(v.f32() && a.f32() && out.f32())) {
+    throwError(env, "type", "rbmlab native: outerProducts takes Float32Arrays");
+    return nullptr;
+  }
+  gemm(true, true, false, n, m, batch, scale, v, n, a, m, 0.0, out, m);
+  return Undefined(env);
+}
+
 // ---- counter-based uniforms and a float32 sigmoid ----
 
 constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
@@ -466,19 +496,20 @@ napi_value Boolean(napi_env env, bool value) {
   return v;
 }
 
-// allFinite(x: Float64Array): true iff no entry is NaN or infinite (x - x is 0 exactly then).
+// allFinite(x: Float32Array | Float64Array): true iff no entry is NaN or infinite (x - x is 0
+// exactly then).
+template <typename T>
+bool allFiniteOf(const T* d, size_t length) {
+  int bad = 0;
+  for (size_t k = 0; k < length; k++) bad |= !(d[k] - d[k] == T(0));
+  return bad == 0;
+}
+
 napi_value AllFinite(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   Arr x;
   if (!getArgs(env, info, 1, argv) || !getArr(env, argv[0], "x", &x)) return nullptr;
-  if (x.f32()) {
-    throwError(env, "type", "rbmlab native: allFinite takes a Float64Array");
-    return nullptr;
-  }
-  const double* d = static_cast<const double*>(x.data);
-  int bad = 0;
-  for (size_t k = 0; k < x.length; k++) bad |= !(d[k] - d[k] == 0.0);
-  return Boolean(env, bad == 0);
+  return Boolean(env, x.f32() ? allFiniteOf(static_cast<const float*>(x.data), x.length) : allFiniteOf(static_cast<const double*>(x.data), x.length));
 }
 
 // addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): target += step
@@ -519,6 +550,53 @@ napi_value AddStep(napi_env env, napi_callback_info info) {
   return Boolean(env, bad == 0);
 }
 
+// The pass of sgdWeightStep. GCC contracts x + g lr into a fused multiply-add even under
+// -std=c++17 (measured: the JavaScript path's bits then differ in the last place), so contraction
+// is off for this function: g lr is rounded before the add, as in JavaScript.
+__attribute__((optimize("fp-contract=off"))) bool sgdWeightPass(double* p, const float* a, const float* b, double lr, float* mr, size_t length) {
+  int bad = 0;
+  for (size_t k = 0; k < length; k++) {
+    const double g = (0.0 + static_cast<double>(a[k])) + static_cast<double>(b[k]);
+    const double x = p[k] + g * lr;
+    p[k] = x;
+    mr[k] = static_cast<float>(x);
+    bad |= !(x - x == 0.0);
+  }
+  return bad == 0;
+}
+
+// sgdWeightStep(w: Float64Array, g1: Float32Array, g2: Float32Array, lr, mirror: Float32Array):
+// the SGD update of the weights from the two float32 minibatch sums of the gradient (data term
+// g1 = s1 v^T a, model term g2 = -s2 v'^T a', each from outerProducts), in one pass:
+//     g = (0 + g1) + g2 (float64),  w <- w + lr g,  mirror = float32(w).
+// These are the float64 operations, in the same order, that clearing a float64 gradient, adding
+// both sums into it (addOuterProducts), scaling it by lr (the sgd optimizer) and addStep make, so
+// the bits are the same (no FMA contraction: -std=c++17). The caller checks g1 and g2 with
+// allFinite first (a step that is not finite must leave w as it was); true iff every updated w
+// is finite.
+napi_value SgdWeightStep(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  Arr w, g1, g2, mirror;
+  double lr;
+  if (!getArgs(env, info, 5, argv) || !getArr(env, argv[0], "weights", &w) || !getArr(env, argv[1], "g1", &g1) ||
+      !getArr(env, argv[2], "g2", &g2)) {
+    return nullptr;
+  }
+  if (napi_get_value_double(env, argv[3], &lr) != napi_ok) {
+    throwError(env, "type", "rbmlab native: lr must be a number");
+    return nullptr;
+  }
+  if (!getArr(env, argv[4], "mirror", &mirror)) return nullptr;
+  if (w.f32() || !g1.f32() || !g2.f32() || !mirror.f32()) {
+    throwError(env, "type", "rbmlab native: sgdWeightStep takes Float64Array weights and Float32Array g1, g2 and mirror");
+    return nullptr;
+  }
+  const int64_t len = static_cast<int64_t>(w.length);
+  if (!needLength(env, g1, "g1", len) || !needLength(env, g2, "g2", len) || !needLength(env, mirror, "mirror", len)) return nullptr;
+  return Boolean(env, sgdWeightPass(static_cast<double*>(w.data), static_cast<const float*>(g1.data), static_cast<const float*>(g2.data), lr,
+                                    static_cast<float*>(mirror.data), w.length));
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t n;
@@ -539,6 +617,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sampleBinary", nullptr, SampleBinary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sigmoidTail32", nullptr, SigmoidTail32Array, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binaryActivations", nullptr, BinaryActivations, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"outerProducts", nullptr, OuterProducts, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdWeightStep", nullptr, SgdWeightStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allFinite", nullptr, AllFinite, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addStep", nullptr, AddStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

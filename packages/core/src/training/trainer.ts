@@ -252,6 +252,11 @@ export class Trainer {
   private readonly weightMirror: Float32Array | null;
   private readonly backend: Backend;
   private readonly activationSum: Float64Array;
+  /**
+   * The fused float32 SGD update of W (applyFusedSgd), where it applies: the data and model
+   * terms of the weight gradient as float32 minibatch sums (N x M each), or null.
+   */
+  private readonly weightSums: { readonly data: Float32Array; readonly model: Float32Array } | null;
   private readonly metrics: readonly Metric[];
   private readonly callbacks: readonly EpochCallback[];
   private readonly dataFingerprint: DataFingerprint;
@@ -322,6 +327,19 @@ export class Trainer {
     this.enumeration = options.enumeration;
     this.batch = allocate(float32 ? 'float32' : 'float64', config.batchSize * n);
     this.activationSum = new Float64Array(rbm.numHidden);
+    // The fused update needs plain SGD on the raw gradient (no penalties, no centering: those
+    // read and rewrite the float64 weight gradient) and the backend's float32 kernels.
+    const fusable =
+      this.weightMirror !== null &&
+      this.negative !== null &&
+      config.optimizer.kind === 'sgd' &&
+      config.l1 === 0 &&
+      config.l2 === 0 &&
+      config.centering === null &&
+      this.statistics.float32WeightSums &&
+      backend.sgdWeightStep !== undefined &&
+      backend.allFinite !== undefined;
+    this.weightSums = fusable ? { data: new Float32Array(rbm.weights.length), model: new Float32Array(rbm.weights.length) } : null;
     if (config.centering !== null) {
       this.offsets = resumeFrom?.offsets
         ? { visible: Float64Array.from(resumeFrom.offsets.visible), hidden: Float64Array.from(resumeFrom.offsets.hidden) }
@@ -431,6 +449,54 @@ export class Trainer {
     return config.method === 'pt' && rates ? { ...record, swapRates: rates } : record;
   }
 
+  /**
+   * The SGD step when the weight gradient is the two float32 sums g1 (data) and g2 (model):
+   * biases stepped in JavaScript as on the general path, W by the backend's sgdWeightStep in one
+   * pass (W += lr ((0 + g1) + g2) and its float32 mirror), which makes the same float64
+   * operations in the same order as the general path (clear, addOuterProducts twice, the sgd
+   * optimizer, addStep): the same bits, about four fewer passes over N x M float64 values. The
+   * checks are those of the general path, in its order: every step finite before anything
+   * changes (for W: g1 and g2 finite, since |lr| <= 1e250), then each array's update finite.
+   */
+  private applyFusedSgd(grad: RbmGradient, sums: { readonly data: Float32Array; readonly model: Float32Array }, lr: number, minibatch: number): void {
+    const { rbm, config } = this;
+    const backend = this.backend as Required<Pick<Backend, 'allFinite' | 'sgdWeightStep'>> & Backend;
+    const params = parameterArrays(rbm);
+    const steps = gradientArrays(grad);
+    // steps[0] is the weights' float64 gradient, unused here: sgd steps the other arrays (one step counted)
+    this.optimizer.step(
+      steps.slice(1).map((s) => s.values),
+      lr,
+    );
+    if (!(backend.allFinite(sums.data) && backend.allFinite(sums.model))) {
+      throw new DivergenceError(this.epoch + 1, minibatch, 'the step for weights is not finite');
+    }
+    for (let p = 1; p < steps.length; p++) {
+      if (!backend.allFinite(steps[p].values)) throw new DivergenceError(this.epoch + 1, minibatch, `the step for ${steps[p].name} is not finite`);
+    }
+    if (!backend.sgdWeightStep(rbm.weights, sums.data, sums.model, lr, this.weightMirror as Float32Array)) {
+      throw new DivergenceError(this.epoch + 1, minibatch, 'weights overflowed');
+    }
+    for (let p = 1; p < params.length; p++) {
+      const target = params[p].values;
+      const d = steps[p].values;
+      let check = 0;
+      if (backend.addStep !== undefined) {
+        if (!backend.addStep(target, d, null)) check = NaN;
+      } else {
+        for (let k = 0; k < target.length; k++) {
+          const x = target[k] + d[k];
+          target[k] = x;
+          check += x - x;
+        }
+      }
+      if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `${params[p].name} overflowed`);
+      if (PRECISION_PARAM.test(params[p].name.split('.')[1] ?? '')) {
+        for (let k = 0; k < target.length; k++) if (target[k] < config.minPrecision) target[k] = config.minPrecision;
+      }
+    }
+  }
+
   /** One gradient step on the minibatch in this.batch (its first `size` rows). */
   private update(size: number, lr: number, minibatch: number): void {
     const { rbm, config } = this;
@@ -448,9 +514,17 @@ export class Trainer {
         for (let b = 0; b < size; b++) for (let mu = 0; mu < m; mu++) act[mu] += means[b * m + mu];
       }
     } else {
-      clearGradient(grad);
+      // |lr| <= 1e250 keeps lr g finite for any finite g (|g| < 2^129, the sum of two float32
+      // values), so checking g1 and g2 is checking the step (applyFusedSgd)
+      let sums = this.weightSums !== null && Math.abs(lr) <= 1e250 ? this.weightSums : null;
+      if (sums === null) {
+        clearGradient(grad);
+      } else {
+        // the weight term goes to the float32 sums (written, not added): only the rest is cleared
+        for (const { name, values } of gradientArrays(grad)) if (name !== 'weights') values.fill(0);
+      }
       const weights = this.weightMirror ?? rbm.weights;
-      this.statistics.add(batch, size, 1 / size, grad, act, weights);
+      this.statistics.add(batch, size, 1 / size, grad, act, weights, sums?.data);
       let model: { states: FloatArray; count: number };
       try {
         model = this.negative.run(batch, size);
@@ -463,7 +537,19 @@ export class Trainer {
         }
         throw err;
       }
-      this.statistics.add(model.states, model.count, -1 / model.count, grad, undefined, weights);
+      if (sums !== null && !(model.states instanceof Float32Array)) {
+        // chains with float64 states (the visible heat bath): the general path, with the data
+        // term already summed in float32 taken into the float64 gradient as addOuterProducts would
+        const gW = grad.weights;
+        const g1 = sums.data;
+        for (let k = 0; k < gW.length; k++) gW[k] = 0 + g1[k];
+        sums = null;
+      }
+      this.statistics.add(model.states, model.count, -1 / model.count, grad, undefined, weights, sums?.model);
+      if (sums !== null) {
+        this.applyFusedSgd(grad, sums, lr, minibatch);
+        return;
+      }
     }
     const w = rbm.weights;
     const gW = grad.weights;

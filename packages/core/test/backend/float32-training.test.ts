@@ -67,6 +67,15 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
+/** A backend's methods as own properties of a plain object (so that a test can leave some out). */
+function bindAll(backend: NativeBackend): Backend {
+  const out: Record<string, unknown> = { name: backend.name };
+  for (const key of ['hiddenInputs', 'visibleInputs', 'addOuterProducts', 'sampleBinaryLayer', 'binaryActivations', 'allFinite', 'addStep', 'outerProducts', 'sgdWeightStep'] as const) {
+    out[key] = (backend[key] as (...args: unknown[]) => unknown).bind(backend);
+  }
+  return out as unknown as Backend;
+}
+
 const backends: [string, Backend][] = [['cpu-reference', cpuBackend], ...(native ? ([['native-openblas', native]] as [string, Backend][]) : [])];
 
 describe('PCD with precision float32 on the reference backend', () => {
@@ -270,6 +279,117 @@ describeNative('native training kernels', () => {
     expect(addon.addStep(target, step, null)).toBe(true);
     const big = new Float64Array([1e308, 0]);
     expect(addon.addStep(big, new Float64Array([1e308, 0]), null)).toBe(false);
+  });
+
+  it('outerProducts writes the float32 product that addOuterProducts adds, whatever out held', () => {
+    // shapes past OpenBLAS's blocking, distinct primes; K = batch = 37
+    const [b, n, m] = [37, 131, 67];
+    const v = Float32Array.from({ length: b * n }, () => (rng.uniform() < 0.3 ? 1 : 0));
+    const a = Float32Array.from({ length: b * m }, () => rng.uniform());
+    const out = new Float32Array(n * m).fill(NaN); // beta = 0: what out held is ignored
+    addon.outerProducts(v, a, b, n, m, -1 / b, out);
+    const sums = new Float64Array(n * m);
+    addon.addOuterProducts(v, a, b, n, m, -1 / b, sums);
+    // the same sgemm: float64(out) is exactly what addOuterProducts added to zeros
+    expect(Array.from(out, (x) => 0 + x)).toEqual(Array.from(sums));
+    // and within the float32 bound (K + 2) u S of the float64 definition, S = sum_b |v a| / b
+    for (let i = 0; i < n; i++) {
+      for (let mu = 0; mu < m; mu++) {
+        let exact = 0;
+        let abs = 0;
+        for (let r = 0; r < b; r++) {
+          exact += v[r * n + i] * a[r * m + mu];
+          abs += Math.abs(v[r * n + i] * a[r * m + mu]);
+        }
+        const err = Math.abs(out[i * m + mu] - -exact / b);
+        if (!(err <= ((b + 2) * 2 ** -24 * abs) / b)) throw new Error(`outerProducts (${i}, ${mu}): ${out[i * m + mu]} vs ${-exact / b}`);
+      }
+    }
+    expect(() => addon.outerProducts(v, Float64Array.from(a) as unknown as Float32Array, b, n, m, 1, out)).toThrow('outerProducts takes Float32Arrays');
+  });
+
+  it('allFinite reads float32 arrays too', () => {
+    const x = Float32Array.from({ length: 1031 }, (_, k) => k - 500);
+    expect(addon.allFinite(x)).toBe(true);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const at of [0, 7, 1030]) {
+        const y = Float32Array.from(x);
+        y[at] = bad;
+        expect(addon.allFinite(y)).toBe(false);
+      }
+    }
+  });
+
+  it('sgdWeightStep makes exactly the float64 operations of the general path, with the float32 mirror, and reports overflow', () => {
+    const len = 1001;
+    const w = Float64Array.from({ length: len }, () => normal(rng));
+    const g1 = Float32Array.from({ length: len }, () => normal(rng));
+    const g2 = Float32Array.from({ length: len }, () => -normal(rng));
+    const lr = 0.0731;
+    // the general path: clear the float64 gradient, add both float32 sums (addOuterProducts:
+    // 1 * out + float64(sum)), scale by lr (sgd), add (addStep)
+    const expected = w.map((p, k) => {
+      let g = 0;
+      g = 1 * g + g1[k];
+      g = 1 * g + g2[k];
+      g *= lr;
+      return p + g;
+    });
+    const mirror = new Float32Array(len);
+    expect(addon.sgdWeightStep(w, g1, g2, lr, mirror)).toBe(true);
+    expect(Array.from(w)).toEqual(Array.from(expected));
+    expect(Array.from(mirror)).toEqual(Array.from(Float32Array.from(expected)));
+    expect(addon.sgdWeightStep(new Float64Array([1e308, 0]), new Float32Array([3e38, 0]), new Float32Array(2), 1e270, new Float32Array(2))).toBe(false);
+    expect(() => addon.sgdWeightStep(w, g1, g2, lr, new Float32Array(3))).toThrow('mirror has 3 entries, needs 1001');
+  });
+
+  it.each([
+    ['pcd, bernoulli hidden', 'pcd', 'bernoulli', 50],
+    ['pcd, spin hidden, a last minibatch of 40 rows', 'pcd', 'spin', 45],
+    ['cd, bernoulli hidden', 'cd', 'bernoulli', 50],
+  ] as const)('float32 SGD takes the same steps with the fused weight update as without it (%s)', (_title, method, hidden, batchSize) => {
+    const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined };
+    const run = (backend: Backend) => {
+      const rng2 = createRng('float32/fused');
+      const vis = createLayer('bernoulli', 10, { bias: Array.from({ length: 10 }, () => 0.3 * normal(rng2)) }, 'visible');
+      const hid = createLayer(hidden, 6, { bias: Array.from({ length: 6 }, () => 0.3 * normal(rng2)) });
+      const rbm = new RBM(vis, hid, Float64Array.from({ length: 60 }, () => 0.1 * normal(rng2)));
+      const trainer = new Trainer(rbm, data, 500, { method, k: 1, batchSize, chains: batchSize, learningRate: { kind: 'exponential', lr: 0.1, decay: 0.9 }, rng: createRng(3), backend, precision: 'float32' });
+      trainer.train(4);
+      return [rbm.weights, rbm.visible.params.bias, rbm.hidden.params.bias, trainer.state().optimizer.steps] as const;
+    };
+    let fusedSteps = 0;
+    const counted: Backend = { ...bindAll(native!), sgdWeightStep: (...args) => (fusedSteps++, native!.sgdWeightStep(...args)) };
+    const fused = run(counted);
+    const plain = run(general);
+    expect(fusedSteps).toBe(4 * Math.ceil(500 / batchSize)); // every update took the fused path
+    expect(Array.from(fused[0])).toEqual(Array.from(plain[0]));
+    expect(Array.from(fused[1])).toEqual(Array.from(plain[1]));
+    expect(Array.from(fused[2])).toEqual(Array.from(plain[2]));
+    expect(fused[3]).toBe(plain[3]);
+  });
+
+  it('a step that is not finite stops the fused update with the general path\'s error, leaving the model as it was', () => {
+    // a row past float32's range: its float32 copy is infinite, so the data term of the weight
+    // gradient is not finite in the first minibatch
+    const bad = Float64Array.from(data);
+    bad[3] = 1e39;
+    const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined };
+    const outcome = (backend: Backend) => {
+      const rbm = bernoulliRbm(10, 6, 'student', 0.05);
+      const before = Float64Array.from(rbm.weights);
+      const trainer = new Trainer(rbm, bad, 500, { method: 'pcd', k: 1, batchSize: 500, chains: 50, learningRate: 0.05, rng: createRng(5), backend, precision: 'float32' });
+      let message = '';
+      try {
+        trainer.train(1);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      return { message, unchanged: rbm.weights.every((x, k) => Object.is(x, before[k])) };
+    };
+    const fused = outcome(native!);
+    expect(fused).toEqual({ message: expect.stringContaining('the step for weights is not finite'), unchanged: true });
+    expect(fused).toEqual(outcome(general));
   });
 
   it('the default Trainer takes the same steps with the kernels as without them (float64)', () => {
