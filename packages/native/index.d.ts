@@ -16,6 +16,10 @@ export interface NativeAddon {
   outerProducts(v: Float32Array, a: Float32Array, batch: number, n: number, m: number, scale: number, out: Float32Array): void;
   /** weights += lr ((0 + g1) + g2) in float64, mirror = float32(weights), one pass; true iff every updated weight is finite. */
   sgdWeightStep(weights: Float64Array, g1: Float32Array, g2: Float32Array, lr: number, mirror: Float32Array): boolean;
+  /** out[i] -= -scale v[b, i], rows b in order, as the JavaScript loop (Backend.addColumnSums). */
+  addColumnSums(v: FloatArray, batch: number, n: number, scale: number, out: Float64Array): void;
+  /** out row r = data row order[start + r], r < count, converted to out's type (Backend.gatherRows). */
+  gatherRows(data: FloatArray, order: Uint32Array, start: number, count: number, n: number, out: FloatArray): void;
   /** true iff no entry is NaN or infinite. */
   allFinite(x: FloatArray): boolean;
   /** target += step, and mirror = float32(target) when given, in one pass; true iff every updated entry is finite. */

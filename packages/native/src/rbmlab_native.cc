@@ -12,6 +12,8 @@
 //   allFinite(x)                               true iff no entry of x is NaN or infinite (float32 or float64)
 //   addStep(p, d, mirror)                      p += d, mirror = float32(p); true iff p stays finite
 //   sgdWeightStep(w, g1, g2, lr, mirror)       w += lr ((0 + g1) + g2), mirror = float32(w); true iff w stays finite
+//   addColumnSums(v, batch, n, scale, out)     out[i] -= -scale v[b, i] for b = 0 .. batch-1 (out float64)
+//   gatherRows(data, order, start, count, n, out)  out row r = data row order[start + r] (converted to out's type)
 //   info()                                     {blas, core, threads}
 //   setThreads(n)
 //
@@ -597,6 +599,99 @@ napi_value SgdWeightStep(napi_env env, napi_callback_info info) {
                                     static_cast<float*>(mirror.data), w.length));
 }
 
+// The loop of addColumnSums: out[i] -= -scale v[b, i], b outer and i inner, the float64 operations
+// (rounded product, then the subtraction: no contraction) and order of the JavaScript loop of the
+// gradient statistics, so the bits are the same.
+template <typename T>
+__attribute__((optimize("fp-contract=off"))) void columnSumsPass(const T* v, int64_t batch, int64_t n, double scale, double* out) {
+  const double ns = -scale;
+  for (int64_t b = 0; b < batch; b++) {
+    const T* row = v + b * n;
+    for (int64_t i = 0; i < n; i++) out[i] -= ns * static_cast<double>(row[i]);
+  }
+}
+
+// addColumnSums(v, batch, n, scale, out: Float64Array): the visible-bias statistic of bernoulli and
+// spin units, out[i] += scale sum_b v[b, i], as the JavaScript loop makes it (see columnSumsPass).
+napi_value AddColumnSums(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  Arr v, out;
+  int64_t batch, n;
+  double scale;
+  if (!getArgs(env, info, 5, argv) || !getArr(env, argv[0], "v", &v) || !getInt(env, argv[1], "batch", &batch) || !getInt(env, argv[2], "n", &n)) {
+    return nullptr;
+  }
+  if (napi_get_value_double(env, argv[3], &scale) != napi_ok) {
+    throwError(env, "type", "rbmlab native: scale must be a number");
+    return nullptr;
+  }
+  if (!getArr(env, argv[4], "out", &out) || !needLength(env, v, "v", batch * n) || !needLength(env, out, "out", n)) return nullptr;
+  if (out.f32()) {
+    throwError(env, "type", "rbmlab native: addColumnSums accumulates into a Float64Array");
+    return nullptr;
+  }
+  double* o = static_cast<double*>(out.data);
+  if (v.f32()) columnSumsPass(static_cast<const float*>(v.data), batch, n, scale, o);
+  else columnSumsPass(static_cast<const double*>(v.data), batch, n, scale, o);
+  return Undefined(env);
+}
+
+// gatherRows(data, order: Uint32Array, start, count, n, out): out[r n + j] = data[order[start + r] n + j]
+// for r < count, j < n, converted to out's type (float64 -> float32 rounds to nearest, as
+// Float32Array.set does): the trainer's shuffled minibatch. Every index is checked against data.
+napi_value GatherRows(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  Arr data, out;
+  int64_t start, count, n;
+  if (!getArgs(env, info, 6, argv) || !getArr(env, argv[0], "data", &data)) return nullptr;
+  bool isTyped = false;
+  napi_is_typedarray(env, argv[1], &isTyped);
+  napi_typedarray_type otype = napi_int8_array;
+  size_t olen = 0;
+  void* odata = nullptr;
+  if (isTyped) {
+    napi_value buffer;
+    size_t offset;
+    napi_get_typedarray_info(env, argv[1], &otype, &olen, &odata, &buffer, &offset);
+  }
+  if (!isTyped || otype != napi_uint32_array) {
+    throwError(env, "type", "rbmlab native: order must be a Uint32Array");
+    return nullptr;
+  }
+  if (!getInt(env, argv[2], "start", &start) || !getInt(env, argv[3], "count", &count) || !getInt(env, argv[4], "n", &n) ||
+      !getArr(env, argv[5], "out", &out) || !needLength(env, out, "out", count * n)) {
+    return nullptr;
+  }
+  if (start + count > static_cast<int64_t>(olen)) {
+    throwError(env, "range", "rbmlab native: order has " + std::to_string(olen) + " entries, needs " + std::to_string(start + count));
+    return nullptr;
+  }
+  const uint32_t* order = static_cast<const uint32_t*>(odata) + start;
+  const int64_t rows = n == 0 ? 0 : static_cast<int64_t>(data.length) / n;
+  for (int64_t r = 0; r < count; r++) {
+    if (static_cast<int64_t>(order[r]) >= rows) {
+      throwError(env, "range", "rbmlab native: row " + std::to_string(order[r]) + " is past the data's " + std::to_string(rows) + " rows");
+      return nullptr;
+    }
+  }
+  for (int64_t r = 0; r < count; r++) {
+    const size_t from = static_cast<size_t>(order[r]) * n;
+    const size_t to = static_cast<size_t>(r) * n;
+    if (data.f32() && out.f32()) std::memcpy(static_cast<float*>(out.data) + to, static_cast<const float*>(data.data) + from, n * sizeof(float));
+    else if (!data.f32() && !out.f32()) std::memcpy(static_cast<double*>(out.data) + to, static_cast<const double*>(data.data) + from, n * sizeof(double));
+    else if (out.f32()) {
+      const double* src = static_cast<const double*>(data.data) + from;
+      float* dst = static_cast<float*>(out.data) + to;
+      for (int64_t j = 0; j < n; j++) dst[j] = static_cast<float>(src[j]);
+    } else {
+      const float* src = static_cast<const float*>(data.data) + from;
+      double* dst = static_cast<double*>(out.data) + to;
+      for (int64_t j = 0; j < n; j++) dst[j] = src[j];
+    }
+  }
+  return Undefined(env);
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t n;
@@ -619,6 +714,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binaryActivations", nullptr, BinaryActivations, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"outerProducts", nullptr, OuterProducts, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdWeightStep", nullptr, SgdWeightStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addColumnSums", nullptr, AddColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allFinite", nullptr, AllFinite, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addStep", nullptr, AddStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

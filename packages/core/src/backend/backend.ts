@@ -76,6 +76,16 @@ export interface Backend {
    */
   sgdWeightStep?(weights: Float64Array, g1: Float32Array, g2: Float32Array, lr: number, mirror: Float32Array): boolean;
   /**
+   * The visible-bias statistic of bernoulli and spin units: out[i] -= -scale v[b, i] for each row
+   * b in order (v: batch x N), the float64 operations of the JavaScript loop (the same bits).
+   */
+  addColumnSums?(v: FloatArray, batch: number, n: number, scale: number, out: Float64Array): void;
+  /**
+   * The trainer's minibatch: out row r = data row order[start + r] for r < count (n values a
+   * row), converted to out's type as FloatArray.set converts.
+   */
+  gatherRows?(data: FloatArray, order: Uint32Array, start: number, count: number, n: number, out: FloatArray): void;
+  /**
    * The parameter update target += step (exactly the float64 sums a JavaScript loop makes), and
    * mirror[k] = float32(target[k]) in the same pass when a mirror is given; returns true iff every
    * updated entry is finite.

@@ -84,6 +84,14 @@ export class NativeBackend implements Backend {
     this.addon.outerProducts(v, a, batch, n, m, scale, out);
   }
 
+  addColumnSums(v: FloatArray, batch: number, n: number, scale: number, out: Float64Array): void {
+    this.addon.addColumnSums(v, batch, n, scale, out);
+  }
+
+  gatherRows(data: FloatArray, order: Uint32Array, start: number, count: number, n: number, out: FloatArray): void {
+    this.addon.gatherRows(data, order, start, count, n, out);
+  }
+
   sgdWeightStep(weights: Float64Array, g1: Float32Array, g2: Float32Array, lr: number, mirror: Float32Array): boolean {
     return this.addon.sgdWeightStep(weights, g1, g2, lr, mirror);
   }

@@ -175,9 +175,13 @@ export class StatisticsAccumulator {
     if (binaryActivation(visible) !== null) {
       // -dU/dbias = v for bernoulli and spin visibles: grad.bias[i] += scale v_i
       const gBias = grad.visible.bias;
-      for (let b = 0; b < batch; b++) {
-        const row = b * n;
-        for (let i = 0; i < n; i++) gBias[i] -= -scale * v[row + i];
+      if (this.backend.addColumnSums !== undefined) {
+        this.backend.addColumnSums(v, batch, n, scale, gBias);
+      } else {
+        for (let b = 0; b < batch; b++) {
+          const row = b * n;
+          for (let i = 0; i < n; i++) gBias[i] -= -scale * v[row + i];
+        }
       }
     } else {
       for (let b = 0; b < batch; b++) {

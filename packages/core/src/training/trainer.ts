@@ -428,9 +428,13 @@ export class Trainer {
     let minibatch = 0;
     for (let start = 0; start < rows; start += config.batchSize) {
       const size = Math.min(config.batchSize, rows - start);
-      for (let r = 0; r < size; r++) {
-        const row = order[start + r];
-        this.batch.set(this.data.subarray(row * n, (row + 1) * n), r * n);
+      if (this.backend.gatherRows !== undefined) {
+        this.backend.gatherRows(this.data, order, start, size, n, this.batch);
+      } else {
+        for (let r = 0; r < size; r++) {
+          const row = order[start + r];
+          this.batch.set(this.data.subarray(row * n, (row + 1) * n), r * n);
+        }
       }
       minibatch++;
       this.update(size, lr, minibatch);

@@ -1,7 +1,8 @@
 /**
  * Training with precision 'float32' (a float32 mirror of W, float32 minibatches, chains, inputs
  * and activations; float64 parameters, gradient sums and optimizer) and the native training
- * kernels it uses (binaryActivations, allFinite, addStep).
+ * kernels it uses (binaryActivations, allFinite, addStep; for SGD the fused weight update:
+ * outerProducts and sgdWeightStep; addColumnSums and gatherRows).
  *
  * Tolerances:
  *   - float32 sigmoid: relative error below 4e-7 + 2^-24 |z| (the sampler's e^t is within 3e-7 and
@@ -70,7 +71,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** A backend's methods as own properties of a plain object (so that a test can leave some out). */
 function bindAll(backend: NativeBackend): Backend {
   const out: Record<string, unknown> = { name: backend.name };
-  for (const key of ['hiddenInputs', 'visibleInputs', 'addOuterProducts', 'sampleBinaryLayer', 'binaryActivations', 'allFinite', 'addStep', 'outerProducts', 'sgdWeightStep'] as const) {
+  for (const key of ['hiddenInputs', 'visibleInputs', 'addOuterProducts', 'sampleBinaryLayer', 'binaryActivations', 'allFinite', 'addStep', 'outerProducts', 'sgdWeightStep', 'addColumnSums', 'gatherRows'] as const) {
     out[key] = (backend[key] as (...args: unknown[]) => unknown).bind(backend);
   }
   return out as unknown as Backend;
@@ -343,12 +344,48 @@ describeNative('native training kernels', () => {
     expect(() => addon.sgdWeightStep(w, g1, g2, lr, new Float32Array(3))).toThrow('mirror has 3 entries, needs 1001');
   });
 
+  it('addColumnSums makes exactly the float64 sums of the JavaScript loop, for float32 and float64 states', () => {
+    const [b, n] = [37, 131];
+    const states = Float64Array.from({ length: b * n }, () => (rng.uniform() < 0.3 ? 1 : -1));
+    for (const v of [Float32Array.from(states), states]) {
+      const scale = -1 / 37;
+      const start = Float64Array.from({ length: n }, () => normal(rng));
+      const expected = Float64Array.from(start);
+      for (let r = 0; r < b; r++) for (let i = 0; i < n; i++) expected[i] -= -scale * v[r * n + i];
+      const out = Float64Array.from(start);
+      addon.addColumnSums(v, b, n, scale, out);
+      expect(Array.from(out)).toEqual(Array.from(expected));
+    }
+    expect(() => addon.addColumnSums(states, b, n, 1, new Float64Array(n - 1))).toThrow(`out has ${n - 1} entries, needs ${n}`);
+  });
+
+  it('gatherRows copies the rows in the given order, converting as FloatArray.set does, and checks every index', () => {
+    const [rows, n] = [23, 13];
+    const source = Float64Array.from({ length: rows * n }, () => normal(rng));
+    const order = Uint32Array.from([5, 22, 0, 7, 7, 3, 11]);
+    for (const [from, to] of [
+      [source, new Float32Array(4 * n)],
+      [source, new Float64Array(4 * n)],
+      [Float32Array.from(source), new Float32Array(4 * n)],
+      [Float32Array.from(source), new Float64Array(4 * n)],
+    ] as const) {
+      const expected = to.slice();
+      for (let r = 0; r < 4; r++) expected.set(from.subarray(order[2 + r] * n, (order[2 + r] + 1) * n), r * n);
+      addon.gatherRows(from, order, 2, 4, n, to);
+      expect(Array.from(to)).toEqual(Array.from(expected));
+    }
+    expect(() => addon.gatherRows(source, Uint32Array.from([0, 23]), 0, 2, n, new Float32Array(2 * n))).toThrow("row 23 is past the data's 23 rows");
+    expect(() => addon.gatherRows(source, order, 5, 4, n, new Float32Array(4 * n))).toThrow('order has 7 entries, needs 9');
+    expect(() => addon.gatherRows(source, Int32Array.from(order) as unknown as Uint32Array, 0, 1, n, new Float32Array(n))).toThrow('order must be a Uint32Array');
+  });
+
   it.each([
     ['pcd, bernoulli hidden', 'pcd', 'bernoulli', 50],
     ['pcd, spin hidden, a last minibatch of 40 rows', 'pcd', 'spin', 45],
     ['cd, bernoulli hidden', 'cd', 'bernoulli', 50],
   ] as const)('float32 SGD takes the same steps with the fused weight update as without it (%s)', (_title, method, hidden, batchSize) => {
-    const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined };
+    // the general path: no fused update, and the minibatch and visible-bias sums in JavaScript
+    const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined, addColumnSums: undefined, gatherRows: undefined };
     const run = (backend: Backend) => {
       const rng2 = createRng('float32/fused');
       const vis = createLayer('bernoulli', 10, { bias: Array.from({ length: 10 }, () => 0.3 * normal(rng2)) }, 'visible');
