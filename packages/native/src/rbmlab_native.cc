@@ -10,6 +10,7 @@
 //       out[b, j] = sigmoid (kind 0) or tanh (kind 1) of x[b, j] + bias[j]; sums[j] += sum_b out[b, j]
 //   outerProducts(v, a, batch, n, m, s, out)   out (n x m)     = s v^T a    (all float32: one sgemm, beta = 0)
 //   allFinite(x)                               true iff no entry of x is NaN or infinite (float32 or float64)
+//   maxAbs(x)                                  max_k |x[k]| (0 when empty), NaN if some entry is NaN
 //   addStep(p, d, mirror)                      p += d, mirror = float32(p); true iff p stays finite
 //   sgdWeightStep(w, g1, g2, lr, mirror)       w += lr ((0 + g1) + g2), mirror = float32(w); true iff w stays finite
 //   addColumnSums(v, batch, n, scale, out)     out[i] -= -scale v[b, i] for b = 0 .. batch-1 (out float64)
@@ -507,6 +508,28 @@ bool allFiniteOf(const T* d, size_t length) {
   return bad == 0;
 }
 
+template <typename T>
+double maxAbsOf(const T* d, size_t length) {
+  T most = 0;
+  int nan = 0;
+  for (size_t k = 0; k < length; k++) {
+    const T a = std::fabs(d[k]);
+    most = a > most ? a : most;
+    nan |= d[k] != d[k];
+  }
+  return nan ? std::nan("") : static_cast<double>(most);
+}
+
+// maxAbs(x: Float32Array | Float64Array): the largest |x[k]| (0 when empty), NaN if some entry is NaN.
+napi_value MaxAbs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Arr x;
+  if (!getArgs(env, info, 1, argv) || !getArr(env, argv[0], "x", &x)) return nullptr;
+  napi_value out;
+  napi_create_double(env, x.f32() ? maxAbsOf(static_cast<const float*>(x.data), x.length) : maxAbsOf(static_cast<const double*>(x.data), x.length), &out);
+  return out;
+}
+
 napi_value AllFinite(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   Arr x;
@@ -716,6 +739,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sgdWeightStep", nullptr, SgdWeightStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addColumnSums", nullptr, AddColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxAbs", nullptr, MaxAbs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allFinite", nullptr, AllFinite, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addStep", nullptr, AddStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -61,6 +61,8 @@ export interface Backend {
   binaryActivations?(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: BinaryKind, out: FloatArray, sums: Float64Array): void;
   /** true iff no entry of x is NaN or infinite. */
   allFinite?(x: FloatArray): boolean;
+  /** The largest |x[k]| (0 when empty); NaN if some entry is NaN. */
+  maxAbs?(x: FloatArray): number;
   /**
    * The minibatch sum of outer products in float32, written (not added): out[i, mu] = scale *
    * sum_b v[b, i] a[b, mu], v: batch x N, a: batch x M, out: N x M, all float32 (sgemm, beta 0).

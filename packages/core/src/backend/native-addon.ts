@@ -34,6 +34,8 @@ export interface NativeAddon {
   gatherRows(data: FloatArray, order: Uint32Array, start: number, count: number, n: number, out: FloatArray): void;
   /** true iff no entry is NaN or infinite. */
   allFinite(x: FloatArray): boolean;
+  /** The largest |x[k]| (0 when empty); NaN if some entry is NaN (Backend.maxAbs). */
+  maxAbs(x: FloatArray): number;
   /** target += step, and mirror = float32(target) when given, in one pass; true iff every updated entry is finite. */
   addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean;
   /** OpenBLAS build (`openblas_get_config`), its core name, and the thread count in use. */

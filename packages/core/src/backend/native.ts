@@ -84,6 +84,10 @@ export class NativeBackend implements Backend {
     this.addon.outerProducts(v, a, batch, n, m, scale, out);
   }
 
+  maxAbs(x: FloatArray): number {
+    return this.addon.maxAbs(x);
+  }
+
   addColumnSums(v: FloatArray, batch: number, n: number, scale: number, out: Float64Array): void {
     this.addon.addColumnSums(v, batch, n, scale, out);
   }

@@ -461,18 +461,38 @@ export class Trainer {
    * optimizer, addStep): the same bits, about four fewer passes over N x M float64 values. The
    * checks are those of the general path, in its order: every step finite before anything
    * changes (for W: g1 and g2 finite, since |lr| <= 1e250), then each array's update finite.
+   *
+   * g1 and g2 need not be read to know that they are finite: with activations a in [-1, 1]
+   * (bernoulli, spin), |g1[i, mu]| <= |s1| sum_b |v[b, i]| |a[b, mu]| <= rows max|v| (|s1| =
+   * 1/rows), and every partial sum of sgemm's float32 accumulation is within a factor
+   * (1 + 2^-24)^rows of that, so rows max|v| <= 2^126 (float32 reaches 2^128) and finite
+   * activations make g1 finite. The activations are finite iff their column sums, the hidden-bias
+   * gradient, are (a NaN stays NaN, and |a| <= 1 cannot overflow). Where that certificate fails
+   * (a NaN, or states past 2^126 / rows), g1 and g2 are checked entry by entry.
    */
-  private applyFusedSgd(grad: RbmGradient, sums: { readonly data: Float32Array; readonly model: Float32Array }, lr: number, minibatch: number): void {
+  private applyFusedSgd(
+    grad: RbmGradient,
+    sums: { readonly data: Float32Array; readonly model: Float32Array },
+    lr: number,
+    minibatch: number,
+    dataStates: { readonly data: FloatArray; readonly rows: number },
+    modelStates: { readonly data: FloatArray; readonly rows: number },
+  ): void {
     const { rbm, config } = this;
     const backend = this.backend as Required<Pick<Backend, 'allFinite' | 'sgdWeightStep'>> & Backend;
     const params = parameterArrays(rbm);
     const steps = gradientArrays(grad);
+    let activationsFinite = true;
+    for (const g of grad.hidden.bias) if (!(g - g === 0)) activationsFinite = false;
+    const bounded = (s: { readonly data: FloatArray; readonly rows: number }) => backend.maxAbs !== undefined && backend.maxAbs(s.data) * s.rows <= 2 ** 126;
+    const weightStepFinite =
+      (activationsFinite && bounded(dataStates) && bounded(modelStates)) || (backend.allFinite(sums.data) && backend.allFinite(sums.model));
     // steps[0] is the weights' float64 gradient, unused here: sgd steps the other arrays (one step counted)
     this.optimizer.step(
       steps.slice(1).map((s) => s.values),
       lr,
     );
-    if (!(backend.allFinite(sums.data) && backend.allFinite(sums.model))) {
+    if (!weightStepFinite) {
       throw new DivergenceError(this.epoch + 1, minibatch, 'the step for weights is not finite');
     }
     for (let p = 1; p < steps.length; p++) {
@@ -551,7 +571,7 @@ export class Trainer {
       }
       this.statistics.add(model.states, model.count, -1 / model.count, grad, undefined, weights, sums?.model);
       if (sums !== null) {
-        this.applyFusedSgd(grad, sums, lr, minibatch);
+        this.applyFusedSgd(grad, sums, lr, minibatch, { data: batch, rows: size }, { data: model.states, rows: model.count });
         return;
       }
     }

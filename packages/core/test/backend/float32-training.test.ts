@@ -71,7 +71,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** A backend's methods as own properties of a plain object (so that a test can leave some out). */
 function bindAll(backend: NativeBackend): Backend {
   const out: Record<string, unknown> = { name: backend.name };
-  for (const key of ['hiddenInputs', 'visibleInputs', 'addOuterProducts', 'sampleBinaryLayer', 'binaryActivations', 'allFinite', 'addStep', 'outerProducts', 'sgdWeightStep', 'addColumnSums', 'gatherRows'] as const) {
+  for (const key of ['hiddenInputs', 'visibleInputs', 'addOuterProducts', 'sampleBinaryLayer', 'binaryActivations', 'allFinite', 'addStep', 'outerProducts', 'sgdWeightStep', 'addColumnSums', 'gatherRows', 'maxAbs'] as const) {
     out[key] = (backend[key] as (...args: unknown[]) => unknown).bind(backend);
   }
   return out as unknown as Backend;
@@ -309,6 +309,18 @@ describeNative('native training kernels', () => {
     expect(() => addon.outerProducts(v, Float64Array.from(a) as unknown as Float32Array, b, n, m, 1, out)).toThrow('outerProducts takes Float32Arrays');
   });
 
+  it('maxAbs gives the largest magnitude, NaN where there is a NaN', () => {
+    for (const make of [(a: number[]) => Float32Array.from(a), (a: number[]) => Float64Array.from(a)]) {
+      const x = make(Array.from({ length: 1031 }, (_, k) => (k % 2 === 0 ? 1 : -1) * ((k * 37) % 1031)));
+      expect(addon.maxAbs(x)).toBe(1030);
+      x[700] = -Infinity;
+      expect(addon.maxAbs(x)).toBe(Infinity);
+      x[3] = NaN;
+      expect(addon.maxAbs(x)).toBeNaN();
+      expect(addon.maxAbs(make([]))).toBe(0);
+    }
+  });
+
   it('allFinite reads float32 arrays too', () => {
     const x = Float32Array.from({ length: 1031 }, (_, k) => k - 500);
     expect(addon.allFinite(x)).toBe(true);
@@ -385,7 +397,7 @@ describeNative('native training kernels', () => {
     ['cd, bernoulli hidden', 'cd', 'bernoulli', 50],
   ] as const)('float32 SGD takes the same steps with the fused weight update as without it (%s)', (_title, method, hidden, batchSize) => {
     // the general path: no fused update, and the minibatch and visible-bias sums in JavaScript
-    const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined, addColumnSums: undefined, gatherRows: undefined };
+    const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined, addColumnSums: undefined, gatherRows: undefined, maxAbs: undefined };
     const run = (backend: Backend) => {
       const rng2 = createRng('float32/fused');
       const vis = createLayer('bernoulli', 10, { bias: Array.from({ length: 10 }, () => 0.3 * normal(rng2)) }, 'visible');
@@ -396,21 +408,29 @@ describeNative('native training kernels', () => {
       return [rbm.weights, rbm.visible.params.bias, rbm.hidden.params.bias, trainer.state().optimizer.steps] as const;
     };
     let fusedSteps = 0;
-    const counted: Backend = { ...bindAll(native!), sgdWeightStep: (...args) => (fusedSteps++, native!.sgdWeightStep(...args)) };
+    let float32Checks = 0;
+    const counted: Backend = {
+      ...bindAll(native!),
+      sgdWeightStep: (...args) => (fusedSteps++, native!.sgdWeightStep(...args)),
+      allFinite: (x) => ((float32Checks += x instanceof Float32Array ? 1 : 0), native!.allFinite(x)),
+    };
     const fused = run(counted);
     const plain = run(general);
     expect(fusedSteps).toBe(4 * Math.ceil(500 / batchSize)); // every update took the fused path
+    expect(float32Checks).toBe(0); // binary states and activations: the bound made the check (applyFusedSgd)
     expect(Array.from(fused[0])).toEqual(Array.from(plain[0]));
     expect(Array.from(fused[1])).toEqual(Array.from(plain[1]));
     expect(Array.from(fused[2])).toEqual(Array.from(plain[2]));
     expect(fused[3]).toBe(plain[3]);
   });
 
-  it('a step that is not finite stops the fused update with the general path\'s error, leaving the model as it was', () => {
-    // a row past float32's range: its float32 copy is infinite, so the data term of the weight
-    // gradient is not finite in the first minibatch
+  it.each([
+    ['an entry past float32\'s range (its float32 copy is infinite)', (d: Float64Array) => (d[3] = 1e39)],
+    ['a column of finite float32 values whose sum overflows float32', (d: Float64Array) => d.forEach((_, k) => k % 10 === 0 && (d[k] = 3e37))],
+    ['a NaN', (d: Float64Array) => (d[17] = NaN)],
+  ])('a step that is not finite stops the fused update with the general path\'s error, leaving the model as it was (%s)', (_title, spoil) => {
     const bad = Float64Array.from(data);
-    bad[3] = 1e39;
+    spoil(bad);
     const general: Backend = { ...bindAll(native!), sgdWeightStep: undefined, outerProducts: undefined };
     const outcome = (backend: Backend) => {
       const rbm = bernoulliRbm(10, 6, 'student', 0.05);
