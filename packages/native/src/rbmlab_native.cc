@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -508,16 +509,27 @@ bool allFiniteOf(const T* d, size_t length) {
   return bad == 0;
 }
 
-template <typename T>
+// max |x[k]| through the bits: with the sign bit cleared, the bits of non-negative floats order as
+// the values do, and NaN's lie above infinity's, so an integer maximum (which vectorizes; a float
+// maximum with NaN handling does not, and ran at 4 ns an entry) gives both answers.
+template <typename T, typename U>
 double maxAbsOf(const T* d, size_t length) {
-  T most = 0;
-  int nan = 0;
+  static_assert(sizeof(T) == sizeof(U), "bits of the same width");
+  constexpr U absMask = ~(U(1) << (8 * sizeof(U) - 1));
+  const T inf = std::numeric_limits<T>::infinity();
+  U infBits;
+  std::memcpy(&infBits, &inf, sizeof inf);
+  U most = 0;
   for (size_t k = 0; k < length; k++) {
-    const T a = std::fabs(d[k]);
-    most = a > most ? a : most;
-    nan |= d[k] != d[k];
+    U bits;
+    std::memcpy(&bits, d + k, sizeof bits);
+    bits &= absMask;
+    most = bits > most ? bits : most;
   }
-  return nan ? std::nan("") : static_cast<double>(most);
+  if (most > infBits) return std::nan("");
+  T value;
+  std::memcpy(&value, &most, sizeof value);
+  return static_cast<double>(value);
 }
 
 // maxAbs(x: Float32Array | Float64Array): the largest |x[k]| (0 when empty), NaN if some entry is NaN.
@@ -526,7 +538,7 @@ napi_value MaxAbs(napi_env env, napi_callback_info info) {
   Arr x;
   if (!getArgs(env, info, 1, argv) || !getArr(env, argv[0], "x", &x)) return nullptr;
   napi_value out;
-  napi_create_double(env, x.f32() ? maxAbsOf(static_cast<const float*>(x.data), x.length) : maxAbsOf(static_cast<const double*>(x.data), x.length), &out);
+  napi_create_double(env, x.f32() ? maxAbsOf<float, uint32_t>(static_cast<const float*>(x.data), x.length) : maxAbsOf<double, uint64_t>(static_cast<const double*>(x.data), x.length), &out);
   return out;
 }
 
