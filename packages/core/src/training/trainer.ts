@@ -474,6 +474,11 @@ export class Trainer {
    * gradient, are (a NaN stays NaN, and |a| <= 1 cannot overflow). Where that certificate fails
    * (a NaN, or states past 2^126 / rows), g1 and g2 are checked entry by entry.
    */
+  /** rows max|v| <= 2^126 for a block of states (see applyFusedSgd); false where the backend cannot tell. */
+  private boundedStates(states: { readonly data: FloatArray; readonly rows: number }): boolean {
+    return this.backend.maxAbs !== undefined && this.backend.maxAbs(states.data) * states.rows <= 2 ** 126;
+  }
+
   private applyFusedSgd(
     grad: RbmGradient,
     sums: { readonly data: Float32Array; readonly model: Float32Array },
@@ -486,16 +491,15 @@ export class Trainer {
     const backend = this.backend as Required<Pick<Backend, 'allFinite' | 'sgdWeightStep'>> & Backend;
     const params = parameterArrays(rbm);
     const steps = gradientArrays(grad);
+    const hiddenBias = grad.hidden.bias;
     let activationsFinite = true;
-    for (const g of grad.hidden.bias) if (!(g - g === 0)) activationsFinite = false;
-    const bounded = (s: { readonly data: FloatArray; readonly rows: number }) => backend.maxAbs !== undefined && backend.maxAbs(s.data) * s.rows <= 2 ** 126;
+    for (let mu = 0; mu < hiddenBias.length; mu++) if (!(hiddenBias[mu] - hiddenBias[mu] === 0)) activationsFinite = false;
     const weightStepFinite =
-      (activationsFinite && bounded(dataStates) && bounded(modelStates)) || (backend.allFinite(sums.data) && backend.allFinite(sums.model));
+      (activationsFinite && this.boundedStates(dataStates) && this.boundedStates(modelStates)) || (backend.allFinite(sums.data) && backend.allFinite(sums.model));
     // steps[0] is the weights' float64 gradient, unused here: sgd steps the other arrays (one step counted)
-    this.optimizer.step(
-      steps.slice(1).map((s) => s.values),
-      lr,
-    );
+    const others: Float64Array[] = [];
+    for (let p = 1; p < steps.length; p++) others.push(steps[p].values);
+    this.optimizer.step(others, lr);
     if (!weightStepFinite) {
       throw new DivergenceError(this.epoch + 1, minibatch, 'the step for weights is not finite');
     }
