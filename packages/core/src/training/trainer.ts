@@ -474,11 +474,6 @@ export class Trainer {
    * gradient, are (a NaN stays NaN, and |a| <= 1 cannot overflow). Where that certificate fails
    * (a NaN, or states past 2^126 / rows), g1 and g2 are checked entry by entry.
    */
-  /** rows max|v| <= 2^126 for a block of states (see applyFusedSgd); false where the backend cannot tell. */
-  private boundedStates(states: { readonly data: FloatArray; readonly rows: number }): boolean {
-    return this.backend.maxAbs !== undefined && this.backend.maxAbs(states.data) * states.rows <= 2 ** 126;
-  }
-
   private applyFusedSgd(
     grad: RbmGradient,
     sums: { readonly data: Float32Array; readonly model: Float32Array },
@@ -527,6 +522,11 @@ export class Trainer {
         for (let k = 0; k < target.length; k++) if (target[k] < config.minPrecision) target[k] = config.minPrecision;
       }
     }
+  }
+
+  /** rows max|v| <= 2^126 for a block of states (see applyFusedSgd); false where the backend cannot tell. */
+  private boundedStates(states: { readonly data: FloatArray; readonly rows: number }): boolean {
+    return this.backend.maxAbs !== undefined && this.backend.maxAbs(states.data) * states.rows <= 2 ** 126;
   }
 
   /** One gradient step on the minibatch in this.batch (its first `size` rows). */
