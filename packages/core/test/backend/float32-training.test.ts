@@ -321,6 +321,63 @@ describeNative('native training kernels', () => {
     }
   });
 
+  it('products of sparse 0/1 states are the float32 sums of rows in order, bit for bit (the binary kernel)', () => {
+    // one OpenBLAS thread and density 0.1 (p x threads <= 0.3): the addon sums rows instead of
+    // calling sgemm; N = 300 = 2 x 128 + 2 x 16 + 12 covers every strip width
+    const threads = addon.info().threads;
+    addon.setThreads(1);
+    try {
+      binaryKernelChecks();
+    } finally {
+      addon.setThreads(threads);
+    }
+  });
+
+  function binaryKernelChecks(): void {
+    const [b, k, n] = [37, 131, 300];
+    const v = Float32Array.from({ length: b * k }, () => (rng.uniform() < 0.1 ? 1 : 0));
+    const w = Float32Array.from({ length: k * n }, () => normal(rng));
+    const out = new Float32Array(b * n).fill(NaN);
+    addon.hiddenInputs(v, w, b, k, n, out);
+    const expected = new Float32Array(b * n);
+    for (let r = 0; r < b; r++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let i = 0; i < k; i++) if (v[r * k + i] === 1) acc = Math.fround(acc + w[i * n + j]);
+        expected[r * n + j] = acc;
+      }
+    }
+    expect(Array.from(out)).toEqual(Array.from(expected));
+    // the gradient sums: out[i, mu] = float32(scale) * (the rows a[b, :] with v[b, i] = 1, summed in order)
+    const a = Float32Array.from({ length: b * n }, () => rng.uniform());
+    const scale = -1 / 37;
+    const g = new Float32Array(k * n).fill(NaN);
+    addon.outerProducts(v, a, b, k, n, scale, g);
+    const g64 = new Float64Array(k * n);
+    addon.addOuterProducts(v, a, b, k, n, scale, g64);
+    for (let i = 0; i < k; i++) {
+      for (let mu = 0; mu < n; mu++) {
+        let acc = 0;
+        for (let r = 0; r < b; r++) if (v[r * k + i] === 1) acc = Math.fround(acc + a[r * n + mu]);
+        const want = Math.fround(acc * Math.fround(scale));
+        if (g[i * n + mu] !== want || g64[i * n + mu] !== want) throw new Error(`outer (${i}, ${mu}): ${g[i * n + mu]}, ${g64[i * n + mu]} vs ${want}`);
+      }
+    }
+    // a state that is not 0 or 1 sends the product to sgemm: within the float32 bound, not the ordered sum's bits necessarily
+    const mixed = Float32Array.from(v);
+    mixed[0] = 0.5;
+    addon.hiddenInputs(mixed, w, b, k, n, out);
+    for (let j = 0; j < n; j++) {
+      let exact = 0.5 * w[j];
+      let abs = Math.abs(exact);
+      for (let i = 1; i < k; i++) {
+        exact += v[i] * w[i * n + j];
+        abs += Math.abs(v[i] * w[i * n + j]);
+      }
+      expect(Math.abs(out[j] - exact)).toBeLessThanOrEqual((k + 2) * 2 ** -24 * abs);
+    }
+  }
+
   it('allFinite reads float32 arrays too', () => {
     const x = Float32Array.from({ length: 1031 }, (_, k) => k - 500);
     expect(addon.allFinite(x)).toBe(true);
