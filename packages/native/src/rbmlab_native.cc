@@ -142,7 +142,7 @@ struct F32View {
 // added in float32 in increasing order of i (b), from 0, and for TN scaled once at the end, as
 // sgemm scales its sum. The density p of 1s costs p K adds per output instead of K multiply-adds:
 // measured at 100 x 784 x 500 on one core, 0.36 ms at p = 0.2 against sgemm's 0.75 (Haswell
-// kernel), 0.58 at p = 0.35, parity at p = 0.5. So it is used when p x threads <= 0.3 (sgemm
+// kernel), 0.58 at p = 0.35, parity at p = 0.5. So it is used when p x threads <= 0.4 (sgemm
 // divides its time among the OpenBLAS threads; this kernel runs on one). The result is within
 // sgemm's error bound (a float32 sum of at most K terms; it is exact where sgemm's is) and does not
 // depend on the thread count. One difference: 0 x Infinity or 0 x NaN in the other factor is
@@ -205,7 +205,7 @@ bool binaryProduct(bool transA, bool transB, int64_t M, int64_t N, int64_t K, fl
   if (transB || K <= 0) return false;
   const size_t lenA = static_cast<size_t>(transA ? K : M) * static_cast<size_t>(lda);
   const double p = binaryDensity(A, lenA);
-  if (p < 0 || p * static_cast<double>(openblas_get_num_threads()) > 0.3) return false;
+  if (p < 0 || p * static_cast<double>(openblas_get_num_threads()) > 0.4) return false;
   thread_local std::vector<int32_t> rows;
   thread_local std::vector<int64_t> counts;
   if (!transA) {

@@ -322,7 +322,7 @@ describeNative('native training kernels', () => {
   });
 
   it('products of sparse 0/1 states are the float32 sums of rows in order, bit for bit (the binary kernel)', () => {
-    // one OpenBLAS thread and density 0.1 (p x threads <= 0.3): the addon sums rows instead of
+    // one OpenBLAS thread and density 0.1 (p x threads <= 0.4): the addon sums rows instead of
     // calling sgemm; N = 300 = 2 x 128 + 2 x 16 + 12 covers every strip width
     const threads = addon.info().threads;
     addon.setThreads(1);
