@@ -8,7 +8,7 @@
 //       kind 0: bernoulli (c = 1, values 0/1), kind 1: spin (c = 2, values -1/+1).
 //   binaryActivations(x, bias, batch, size, kind, out, sums)
 //       out[b, j] = sigmoid (kind 0) or tanh (kind 1) of x[b, j] + bias[j]; sums[j] += sum_b out[b, j]
-//   outerProducts(v, a, batch, n, m, s, out)   out (n x m)     = s v^T a    (all float32: one sgemm, beta = 0)
+//   outerProducts(v, a, batch, n, m, s, out)   out (n x m)     = s v^T a    (all float32, beta = 0)
 //   allFinite(x)                               true iff no entry of x is NaN or infinite (float32 or float64)
 //   maxAbs(x)                                  max_k |x[k]| (0 when empty), NaN if some entry is NaN
 //   addStep(p, d, mirror)                      p += d, mirror = float32(p); true iff p stays finite
@@ -19,7 +19,8 @@
 //   setThreads(n)
 //
 // Arrays are Float32Array or Float64Array (row-major). Both factors float32: sgemm (a float64 out
-// receives the float32 product through a buffer: the float32 trainer's gradient sums); otherwise
+// receives the float32 product through a buffer: the float32 trainer's gradient sums), or, where
+// the left factor is 0/1 states with few 1s, sums of rows ("products with binary states"); otherwise
 // dgemm, on float64 copies of any float32 factor. With single = true every product is an sgemm on
 // float32 copies of the operands (the "native-openblas-f32" backend). x and out of sampleBinary may be the same array.
 //
@@ -383,7 +384,7 @@ napi_value AddOuterProducts(napi_env env, napi_callback_info info) {
 }
 
 // outerProducts(v, a, batch, n, m, scale, out): out (n x m) = scale v^T a, v: batch x n, a: batch x m,
-// all Float32Array: one sgemm with beta = 0 (what out held is ignored, so nothing needs clearing);
+// all Float32Array: sgemm (or the binary kernel) with beta = 0 (what out held is ignored, so nothing needs clearing);
 // scale is rounded to float32 and applied inside sgemm, as addOuterProducts does on the same operands.
 napi_value OuterProducts(napi_env env, napi_callback_info info) {
   napi_value argv[7];
