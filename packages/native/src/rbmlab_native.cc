@@ -171,31 +171,43 @@ double binaryDensity(const float* x, size_t len) {
   return other ? -1.0 : len == 0 ? 0.0 : static_cast<double>(ones) / static_cast<double>(len);
 }
 
+// S strips of 16 columns (S <= 8): S accumulators kept in registers over all the rows.
+template <int S>
+void sumStrips(const float* src, size_t ld, const int32_t* rows, int64_t count, float scale, bool scaled, float* dst) {
+  F32x16 acc[S] = {};
+  for (int64_t k = 0; k < count; k++) {
+    const float* w = src + static_cast<size_t>(rows[k]) * ld;
+    for (int q = 0; q < S; q++) acc[q] += load16(w + 16 * q);
+  }
+  for (int q = 0; q < S; q++) store16(dst + 16 * q, scaled ? acc[q] * scale : acc[q]);
+}
+
 // dst[0 .. n) = scale * sum over the rows rows[0 .. count) of src (each src + r * ld), in order,
-// from 0; n columns in strips of 128 (8 vectors kept in registers), then 16, then one by one.
+// from 0 (scale applied when `scaled`). Columns in strips of 16 floats, up to 8 strips (128
+// columns) per pass over the rows with their sums in registers; the last n mod 16 columns together
+// in one more pass. Every output is the same ordered float32 sum whatever the strip width.
 void sumRows(const float* src, size_t ld, const int32_t* rows, int64_t count, int64_t n, float scale, bool scaled, float* dst) {
   int64_t j = 0;
-  for (; j + 128 <= n; j += 128) {
-    F32x16 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+  for (; j + 128 <= n; j += 128) sumStrips<8>(src + j, ld, rows, count, scale, scaled, dst + j);
+  switch ((n - j) / 16) {
+    case 7: sumStrips<7>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 6: sumStrips<6>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 5: sumStrips<5>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 4: sumStrips<4>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 3: sumStrips<3>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 2: sumStrips<2>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 1: sumStrips<1>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    default: break;
+  }
+  j += (n - j) / 16 * 16;
+  const int64_t rest = n - j;  // < 16
+  if (rest > 0) {
+    float acc[16] = {};
     for (int64_t k = 0; k < count; k++) {
       const float* w = src + static_cast<size_t>(rows[k]) * ld + j;
-      a0 += load16(w); a1 += load16(w + 16); a2 += load16(w + 32); a3 += load16(w + 48);
-      a4 += load16(w + 64); a5 += load16(w + 80); a6 += load16(w + 96); a7 += load16(w + 112);
+      for (int64_t t = 0; t < rest; t++) acc[t] += w[t];
     }
-    if (scaled) { a0 *= scale; a1 *= scale; a2 *= scale; a3 *= scale; a4 *= scale; a5 *= scale; a6 *= scale; a7 *= scale; }
-    store16(dst + j, a0); store16(dst + j + 16, a1); store16(dst + j + 32, a2); store16(dst + j + 48, a3);
-    store16(dst + j + 64, a4); store16(dst + j + 80, a5); store16(dst + j + 96, a6); store16(dst + j + 112, a7);
-  }
-  for (; j + 16 <= n; j += 16) {
-    F32x16 a = {};
-    for (int64_t k = 0; k < count; k++) a += load16(src + static_cast<size_t>(rows[k]) * ld + j);
-    if (scaled) a *= scale;
-    store16(dst + j, a);
-  }
-  for (; j < n; j++) {
-    float a = 0.0f;
-    for (int64_t k = 0; k < count; k++) a += src[static_cast<size_t>(rows[k]) * ld + j];
-    dst[j] = scaled ? a * scale : a;
+    for (int64_t t = 0; t < rest; t++) dst[j + t] = scaled ? acc[t] * scale : acc[t];
   }
 }
 
