@@ -3,8 +3,9 @@
  *
  * - pcd1-784x500-b100: one epoch of PCD-1 with the Trainer (minibatch 100, 100 persistent chains,
  *   SGD at learning rate 0.05; the Trainer's precision 'float32': products read a float32 mirror
- *   of W and float32 chains and minibatches, on the default backend (sgemm on native-openblas),
- *   while parameters, gradient sums and the optimizer stay float64) against two references from
+ *   of W and float32 chains and minibatches, on the default backend (on native-openblas: sgemm, or sums
+ *   of rows where the states are 0/1 with few 1s; docs/PERFORMANCE.md),
+ *   while parameters and the SGD step stay float64) against two references from
  *   ../shared/anchors/reference_rbm.py with the same settings, each run once in the same bench run:
  *   - "numpy" (task `nppcd`): float32 PCD-1 as a careful numpy user writes it: per minibatch the
  *     same six products as rbmlab (hidden means of the data, of the chains before and after their

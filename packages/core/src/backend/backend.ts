@@ -60,7 +60,33 @@ export interface Backend {
    */
   binaryActivations?(inputs: FloatArray, bias: Float64Array | null, batch: number, size: number, kind: BinaryKind, out: FloatArray, sums: Float64Array): void;
   /** true iff no entry of x is NaN or infinite. */
-  allFinite?(x: Float64Array): boolean;
+  allFinite?(x: FloatArray): boolean;
+  /** The largest |x[k]| (0 when empty); NaN if some entry is NaN. */
+  maxAbs?(x: FloatArray): number;
+  /**
+   * The minibatch sum of outer products in float32, written (not added): out[i, mu] = scale *
+   * sum_b v[b, i] a[b, mu], v: batch x N, a: batch x M, out: N x M, all float32 (sgemm, beta 0).
+   * With sgdWeightStep, the float32 trainer's fused weight update (training/trainer.ts).
+   */
+  outerProducts?(v: Float32Array, a: Float32Array, batch: number, n: number, m: number, scale: number, out: Float32Array): void;
+  /**
+   * The SGD update of W from the two float32 minibatch sums of its gradient (data term g1, model
+   * term g2, from outerProducts), in one pass: g = (0 + g1) + g2 in float64, weights += lr g,
+   * mirror = float32(weights): the same float64 operations in the same order as clearing a
+   * float64 gradient, addOuterProducts twice, the sgd optimizer and addStep. The caller checks
+   * g1 and g2 with allFinite first; returns true iff every updated weight is finite.
+   */
+  sgdWeightStep?(weights: Float64Array, g1: Float32Array, g2: Float32Array, lr: number, mirror: Float32Array): boolean;
+  /**
+   * The visible-bias statistic of bernoulli and spin units: out[i] -= -scale v[b, i] for each row
+   * b in order (v: batch x N), the float64 operations of the JavaScript loop (the same bits).
+   */
+  addColumnSums?(v: FloatArray, batch: number, n: number, scale: number, out: Float64Array): void;
+  /**
+   * The trainer's minibatch: out row r = data row order[start + r] for r < count (n values a
+   * row), converted to out's type as FloatArray.set converts.
+   */
+  gatherRows?(data: FloatArray, order: Uint32Array, start: number, count: number, n: number, out: FloatArray): void;
   /**
    * The parameter update target += step (exactly the float64 sums a JavaScript loop makes), and
    * mirror[k] = float32(target[k]) in the same pass when a mirror is given; returns true iff every

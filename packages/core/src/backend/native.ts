@@ -76,8 +76,28 @@ export class NativeBackend implements Backend {
     this.addon.binaryActivations(inputs, bias, batch, size, kind === 'spin' ? 1 : 0, out, sums);
   }
 
-  allFinite(x: Float64Array): boolean {
+  allFinite(x: FloatArray): boolean {
     return this.addon.allFinite(x);
+  }
+
+  outerProducts(v: Float32Array, a: Float32Array, batch: number, n: number, m: number, scale: number, out: Float32Array): void {
+    this.addon.outerProducts(v, a, batch, n, m, scale, out);
+  }
+
+  maxAbs(x: FloatArray): number {
+    return this.addon.maxAbs(x);
+  }
+
+  addColumnSums(v: FloatArray, batch: number, n: number, scale: number, out: Float64Array): void {
+    this.addon.addColumnSums(v, batch, n, scale, out);
+  }
+
+  gatherRows(data: FloatArray, order: Uint32Array, start: number, count: number, n: number, out: FloatArray): void {
+    this.addon.gatherRows(data, order, start, count, n, out);
+  }
+
+  sgdWeightStep(weights: Float64Array, g1: Float32Array, g2: Float32Array, lr: number, mirror: Float32Array): boolean {
+    return this.addon.sgdWeightStep(weights, g1, g2, lr, mirror);
   }
 
   addStep(target: Float64Array, step: Float64Array, mirror: Float32Array | null): boolean {

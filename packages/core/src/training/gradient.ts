@@ -98,11 +98,31 @@ export class StatisticsAccumulator {
   ) {}
 
   /**
+   * Whether `add` can write the weight term as a float32 sum of its own (`weightSums`): float32
+   * statistics of bernoulli or spin hidden units on a backend with outerProducts. The visible
+   * states must then be float32 too.
+   */
+  get float32WeightSums(): boolean {
+    return this.precision === 'float32' && binaryActivation(this.rbm.hidden) !== null && this.backend.outerProducts !== undefined;
+  }
+
+  /**
    * grad += scale * sum over the batch of d(-F(v_b))/dp, for v a batch x N row-major block.
    * When `activationSum` (length M) is given, sum_b Gamma'(I(v_b)) is added into it too.
    * `weights`: the array the inputs are computed from, rbm.weights or a mirror of it (float32).
+   * `weightSums` (N x M, with float32WeightSums and a float32 v): the weight term
+   * scale sum_b v_b Gamma'(I(v_b))^T is written there in float32 (outerProducts) instead of being
+   * added into grad.weights, which is left as it was.
    */
-  add(v: FloatArray, batch: number, scale: number, grad: RbmGradient, activationSum?: Float64Array, weights: FloatArray = this.rbm.weights): void {
+  add(
+    v: FloatArray,
+    batch: number,
+    scale: number,
+    grad: RbmGradient,
+    activationSum?: Float64Array,
+    weights: FloatArray = this.rbm.weights,
+    weightSums?: Float32Array,
+  ): void {
     const { rbm } = this;
     const n = rbm.numVisible;
     const m = rbm.numHidden;
@@ -155,9 +175,13 @@ export class StatisticsAccumulator {
     if (binaryActivation(visible) !== null) {
       // -dU/dbias = v for bernoulli and spin visibles: grad.bias[i] += scale v_i
       const gBias = grad.visible.bias;
-      for (let b = 0; b < batch; b++) {
-        const row = b * n;
-        for (let i = 0; i < n; i++) gBias[i] -= -scale * v[row + i];
+      if (this.backend.addColumnSums !== undefined) {
+        this.backend.addColumnSums(v, batch, n, scale, gBias);
+      } else {
+        for (let b = 0; b < batch; b++) {
+          const row = b * n;
+          for (let i = 0; i < n; i++) gBias[i] -= -scale * v[row + i];
+        }
       }
     } else {
       for (let b = 0; b < batch; b++) {
@@ -165,6 +189,13 @@ export class StatisticsAccumulator {
         for (let i = 0; i < n; i++) visible.addPotentialGrad(i, v[row + i], -scale, grad.visible);
       }
     }
-    this.backend.addOuterProducts(v, act, batch, n, m, scale, grad.weights);
+    if (weightSums === undefined) {
+      this.backend.addOuterProducts(v, act, batch, n, m, scale, grad.weights);
+    } else {
+      if (!(v instanceof Float32Array && act instanceof Float32Array && this.backend.outerProducts !== undefined)) {
+        throw new Error('StatisticsAccumulator.add: weightSums needs float32 states and activations and a backend with outerProducts');
+      }
+      this.backend.outerProducts(v, act, batch, n, m, scale, weightSums);
+    }
   }
 }
