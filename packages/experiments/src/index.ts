@@ -30,7 +30,7 @@ export { parseStudy, readStudy, formatPoint, StudyError, MAX_TRIALS, type Study,
 export { mergeStudies, reportStudy, openStudyDirectory, type StudyDirectory, type MergeOutcome } from './study/merge';
 export { readStudyResults, type StudyResults } from './study/read';
 export { summarize, summaryTable, type SummaryRow, type MetricSummary } from './study/summary';
-export type { Manifest, Session, Shard } from './study/manifest';
+export type { Manifest, ManifestEnvironment, Session, Shard } from './study/manifest';
 export { backendUse, ParamError, runsOnBackend, type BackendUse, type Experiment, type ParamSpec, type ParamValue, type Params, type MetricRow, type TrialContext, type TrialObservation } from './study/experiment';
 export { EXPERIMENTS, experiments, experimentByName, registerExperiment, checkExperiment } from './families';
 export { loadPlugin } from './study/plugins';
