@@ -12,7 +12,7 @@
  * At N = 50 the family runs with no enumeration (a run of it below), its sampling reported.
  */
 import { createRng, defaultBackend, exactLogLikelihood, indexFromState, inducedCouplings, subsetRank } from '@rbmlab/core';
-import { hoiSampledTrial, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
+import { hiddenCount, hoiSampledTrial, learningRateOf, learningRates, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
 import { parseStudy } from '../src/study/study';
 
 function pointParams(params: Record<string, number | string>) {
@@ -39,7 +39,7 @@ function exactTeacherCoupling(teacher: ReturnType<typeof hoiSampledTrial>['teach
 
 test('at N = 7 every sampled metric equals the exact route within its stated error', () => {
   const params = pointParams({ N: 7, M: 4, triples: 6, samples: 800, test: 300, epochs: 8, lr: 0.01, aisChains: 400, aisSteps: 400 });
-  const { row, teacher, student, testRows } = hoiSampledTrial(params, { seed: 5, rng: createRng(5), backend: defaultBackend() });
+  const { row, teacher, student, trainRows, testRows } = hoiSampledTrial(params, { seed: 5, rng: createRng(5), backend: defaultBackend() });
   expect(row.diverged).toBe(0);
 
   // the teacher's couplings: local expansion = enumeration
@@ -78,6 +78,8 @@ test('at N = 7 every sampled metric equals the exact route within its stated err
   expect(Math.abs(row.teacherLoglik - exactTeacher)).toBeLessThan(5 * row.teacherLoglik_se + 1e-3);
   expect(row.testLoglik_se).toBe(0);
   expect(row.testLoglik).toBeCloseTo(exactLogLikelihood(student, testRows, rows), 12);
+  expect(row.trainLoglik).toBeCloseTo(exactLogLikelihood(student, trainRows.subarray(0, rows * 7), rows), 12);
+  expect(row.testLoglik_ess).toBeNaN();
   // the student is a model of the data: below the teacher, above independent uniform spins
   expect(row.testLoglik).toBeLessThan(exactTeacher + 0.05);
   expect(row.testLoglik).toBeGreaterThan(-7 * Math.LN2);
@@ -87,9 +89,30 @@ test('at N = 7 every sampled metric equals the exact route within its stated err
 
 test('at N = 50 it runs with nothing enumerated: AIS for both log-likelihoods, all pairs and triples local', () => {
   const params = pointParams({ N: 50, M: 30, triples: 50, samples: 400, test: 100, epochs: 2, aisChains: 20, aisSteps: 100 });
-  const { row } = hoiSampledTrial(params, { seed: 9, rng: createRng(9), backend: defaultBackend() });
+  const { row, student, trainRows, testRows } = hoiSampledTrial(params, { seed: 9, rng: createRng(9), backend: defaultBackend() });
   for (const metric of Object.keys(row)) expect(Number.isFinite(row[metric])).toBe(true);
   expect(row.testLoglik_se).toBeGreaterThan(0);
   expect(row.teacherLoglik).toBeLessThan(0);
   expect(row.thin).toBe(Math.ceil(2 * row.tau));
+  expect(row.testLoglik_ess).toBeGreaterThan(1);
+  expect(row.testLoglik_ess).toBeLessThanOrEqual(20 + 1e-9);
+  // one AIS log Z scores both sets, so train minus held-out is the difference of mean free energies
+  const meanF = (rows: Float64Array, count: number) => student.freeEnergies(Float64Array.from(rows.subarray(0, count * 50)), count).reduce((a, f) => a + f, 0) / count;
+  expect(row.trainLoglik - row.testLoglik).toBeCloseTo(meanF(testRows, 100) - meanF(trainRows, 100), 9);
+});
+
+test('alpha or M, not both; lrs picks the rate of the point\'s activation and refuses bad entries', () => {
+  expect(hiddenCount(pointParams({ N: 60, alpha: 2.5 }))).toBe(150);
+  expect(hiddenCount(pointParams({ N: 60, M: 7 }))).toBe(7);
+  expect(hiddenCount(pointParams({ N: 60 }))).toBe(50);
+  expect(() => pointParams({ N: 60, alpha: 2, M: 7 })).toThrow('params.M: give alpha or M, not both');
+  expect(() => pointParams({ N: 60, alpha: 0.001 })).toThrow('round(alpha N)');
+  const p = pointParams({ lr: 0.003, lrs: 'bernoulli=0.01, poisson=0.0005' });
+  expect(learningRateOf(p)).toBe(0.01);
+  expect(learningRateOf({ ...p, hidden: 'poisson' })).toBe(0.0005);
+  expect(learningRateOf({ ...p, hidden: 'relu' })).toBe(0.003);
+  expect(() => learningRates('bernoulli=0.01,bernoulli=0.02')).toThrow('bernoulli given twice');
+  expect(() => pointParams({ lrs: 'sigmoid=0.01' })).toThrow('params.lrs: "sigmoid=0.01"');
+  expect(() => pointParams({ lrs: 'relu=-1' })).toThrow('params.lrs');
+  expect(() => pointParams({ lrs: 'relu=' })).toThrow('params.lrs');
 });
