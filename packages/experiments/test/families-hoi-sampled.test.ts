@@ -11,7 +11,7 @@
  * - the data: equilibriumSamples is checked against the exact P by chi-square in core's hobm tests.
  * At N = 50 the family runs with no enumeration (a run of it below), its sampling reported.
  */
-import { createRng, defaultBackend, exactLogLikelihood, indexFromState, inducedCouplings, subsetRank } from '@rbmlab/core';
+import { createRng, defaultBackend, HigherOrderBoltzmannMachine, exactLogLikelihood, indexFromState, inducedCouplings, subsetRank } from '@rbmlab/core';
 import { hiddenCount, hoiSampledTrial, learningRateOf, learningRates, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
 import { parseStudy } from '../src/study/study';
 
@@ -76,6 +76,15 @@ test('at N = 7 every sampled metric equals the exact route within its stated err
   exactTeacher /= rows;
   expect(row.teacherLoglik_se).toBeGreaterThan(0);
   expect(Math.abs(row.teacherLoglik - exactTeacher)).toBeLessThan(5 * row.teacherLoglik_se + 1e-3);
+  // the pairs-only teacher, exact
+  const pairsOnly = new HigherOrderBoltzmannMachine({ type: 'spin', size: 7, couplings: teacher.couplings.filter((c) => c.sites.length === 2) });
+  const logPairs = pairsOnly.logProbabilities();
+  let exactPairs = 0;
+  for (let r = 0; r < rows; r++) exactPairs += logPairs[indexFromState(testRows.subarray(r * 7, (r + 1) * 7), pairsOnly.support)];
+  exactPairs /= rows;
+  expect(row.teacherPairsLoglik_se).toBeGreaterThan(0);
+  expect(Math.abs(row.teacherPairsLoglik - exactPairs)).toBeLessThan(5 * row.teacherPairsLoglik_se + 1e-3);
+  expect(row.teacherPairsLoglik).toBeLessThan(exactTeacher);
   expect(row.testLoglik_se).toBe(0);
   expect(row.testLoglik).toBeCloseTo(exactLogLikelihood(student, testRows, rows), 12);
   expect(row.trainLoglik).toBeCloseTo(exactLogLikelihood(student, trainRows.subarray(0, rows * 7), rows), 12);

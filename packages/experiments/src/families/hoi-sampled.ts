@@ -43,6 +43,8 @@
  *   teacherLoglik, teacherLoglik_se  the teacher's, with log Z by AIS on the teacher itself (heat
  *               bath at each inverse temperature of a linear path from 0, where Z = 2^N): the
  *               difference estimates the KL per state the student still misses;
+ *   teacherPairsLoglik, teacherPairsLoglik_se  the same for the teacher with its triples dropped (pairs only, own AIS log Z):
+ *               a pairwise reference, below which a student has not even learned the pairs;
  *   sigma1      the top singular value of W;  tau, burnIn, thin: the sampling, as above;
  *   diverged    1 when training stopped at a non-finite step (the other metrics NaN).
  */
@@ -57,6 +59,7 @@ import {
   equilibriumSamples,
   exactLogLikelihood,
   HIDDEN_UNIT_TYPES,
+  HigherOrderBoltzmannMachine,
   HigherOrderHeatBath,
   importanceWeightSummary,
   normal,
@@ -66,13 +69,12 @@ import {
   singularValues,
   subsetCouplings,
   Trainer,
-  type HigherOrderBoltzmannMachine,
   type Rng,
 } from '@rbmlab/core';
 import { relativeError } from './hoi-learning';
 import { ParamError, type Experiment, type MetricRow, type Params, type TrialContext } from '../study/experiment';
 
-const METRICS = ['K2_error', 'K3_error', 'K3_spurious', 'testLoglik', 'testLoglik_se', 'testLoglik_ess', 'trainLoglik', 'teacherLoglik', 'teacherLoglik_se', 'sigma1', 'tau', 'burnIn', 'thin', 'diverged'];
+const METRICS = ['K2_error', 'K3_error', 'K3_spurious', 'testLoglik', 'testLoglik_se', 'testLoglik_ess', 'trainLoglik', 'teacherLoglik', 'teacherLoglik_se', 'teacherPairsLoglik', 'teacherPairsLoglik_se', 'sigma1', 'tau', 'burnIn', 'thin', 'diverged'];
 
 /** Triples sampled for the spurious-coupling statistic when there are more than this many. */
 const SPURIOUS_SAMPLE = 20_000;
@@ -299,6 +301,13 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
   let teacherLoglik = 0;
   for (let r = 0; r < test; r++) teacherLoglik += -teacher.beta * energies[r] - z.logZ;
   teacherLoglik /= test;
+  // the teacher's pairs alone (its triples dropped), its own log Z by AIS: what the triples are worth
+  const pairsOnly = new HigherOrderBoltzmannMachine({ type: teacher.type, size: n, beta: teacher.beta, couplings: teacher.couplings.filter((c) => c.sites.length === 2) });
+  const zPairs = teacherLogZ(pairsOnly, { ...aisOptions, rng: rng.split('ais-teacher-pairs') });
+  const pairEnergies = pairsOnly.energies(testRows, test);
+  let teacherPairsLoglik = 0;
+  for (let r = 0; r < test; r++) teacherPairsLoglik += -pairsOnly.beta * pairEnergies[r] - zPairs.logZ;
+  teacherPairsLoglik /= test;
 
   const row = {
     K2_error: relativeError(K2.student, K2.teacher),
@@ -310,6 +319,8 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
     trainLoglik,
     teacherLoglik,
     teacherLoglik_se: z.stderr,
+    teacherPairsLoglik,
+    teacherPairsLoglik_se: zPairs.stderr,
     sigma1: singularValues(student)[0],
     ...sampling,
     diverged: 0,
