@@ -12,7 +12,7 @@
  * At N = 50 the family runs with no enumeration (a run of it below), its sampling reported.
  */
 import { createRng, defaultBackend, HigherOrderBoltzmannMachine, exactLogLikelihood, indexFromState, inducedCouplings, subsetRank } from '@rbmlab/core';
-import { hiddenCount, hoiSampledTrial, learningRateOf, learningRates, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
+import { hiddenCount, hoiSampledTrial, learningRateOf, perActivation, sweepsOf, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
 import { parseStudy } from '../src/study/study';
 
 function pointParams(params: Record<string, number | string>) {
@@ -110,7 +110,7 @@ test('at N = 50 it runs with nothing enumerated: AIS for both log-likelihoods, a
   expect(row.trainLoglik - row.testLoglik).toBeCloseTo(meanF(testRows, 100) - meanF(trainRows, 100), 9);
 });
 
-test('alpha or M, not both; lrs picks the rate of the point\'s activation and refuses bad entries', () => {
+test('alpha or M, not both; lrs and ks pick the rate and sweeps of the point\'s activation and refuse bad entries', () => {
   expect(hiddenCount(pointParams({ N: 60, alpha: 2.5 }))).toBe(150);
   expect(hiddenCount(pointParams({ N: 60, M: 7 }))).toBe(7);
   expect(hiddenCount(pointParams({ N: 60 }))).toBe(50);
@@ -120,7 +120,12 @@ test('alpha or M, not both; lrs picks the rate of the point\'s activation and re
   expect(learningRateOf(p)).toBe(0.01);
   expect(learningRateOf({ ...p, hidden: 'poisson' })).toBe(0.0005);
   expect(learningRateOf({ ...p, hidden: 'relu' })).toBe(0.003);
-  expect(() => learningRates('bernoulli=0.01,bernoulli=0.02')).toThrow('bernoulli given twice');
+  expect(() => perActivation('bernoulli=0.01,bernoulli=0.02', 'lrs')).toThrow('params.lrs: bernoulli given twice');
+  const q = pointParams({ k: 3, ks: 'step=2,bernoulli=20' });
+  expect(sweepsOf(q)).toBe(20);
+  expect(sweepsOf({ ...q, hidden: 'step' })).toBe(2);
+  expect(sweepsOf({ ...q, hidden: 'spin' })).toBe(3);
+  expect(() => pointParams({ ks: 'step=1.5' })).toThrow('params.ks: "step=1.5"');
   expect(() => pointParams({ lrs: 'sigmoid=0.01' })).toThrow('params.lrs: "sigmoid=0.01"');
   expect(() => pointParams({ lrs: 'relu=-1' })).toThrow('params.lrs');
   expect(() => pointParams({ lrs: 'relu=' })).toThrow('params.lrs');

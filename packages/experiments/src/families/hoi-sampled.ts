@@ -20,7 +20,8 @@
  * Student: N spin visibles, M hidden units of type `hidden` (M, or round(alpha N): a gaussian
  * student induces J = W W^T / gamma, of rank <= M, so a full random pair matrix needs M of order N),
  * W ~ Normal(0, 0.01^2), PCD-k (or PT, `replicas` temperatures) with Adam (batch 20, `chains`
- * persistent chains), `epochs` epochs at rate `lr`, or the activation's entry in `lrs`.
+ * persistent chains), `epochs` epochs at rate `lr` and `k` sweeps per update, or the activation's
+ * entries in `lrs` and `ks` (PCD's chains must mix: block Gibbs with k = 1 does not, on this teacher).
  *
  * Metrics (basis: bernoulli, v = (sigma + 1)/2; why: there the student's couplings are local,
  * J_S needs only the rows of W in S (core's subsetCouplings), so they are exact at any N, and the
@@ -142,7 +143,8 @@ export const hoiSampled: Experiment = {
     epochs: { type: 'integer', default: 50, min: 1, describe: 'PCD epochs' },
     lr: { type: 'number', default: 0.003, min: 0, exclusiveMin: true, describe: "Adam's learning rate (for every activation that lrs does not name)" },
     lrs: { type: 'string', describe: "per-activation rates overriding lr, 'hidden=rate,...' (e.g. 'gaussian=0.01,poisson=0.001')" },
-    k: { type: 'integer', default: 1, min: 1, describe: 'Gibbs sweeps per PCD update' },
+    k: { type: 'integer', default: 1, min: 1, describe: 'Gibbs sweeps per PCD update (for every activation that ks does not name)' },
+    ks: { type: 'string', describe: "per-activation sweeps per update overriding k, 'hidden=k,...' (e.g. 'bernoulli=20,step=2')" },
     chains: { type: 'integer', default: 20, min: 1, describe: 'persistent chains (per replica with PT)' },
     method: { type: 'string', default: 'pcd', choices: ['pcd', 'pt'], describe: 'negative phase: pcd, or pt (parallel tempering, `replicas` inverse temperatures evenly from 1 to 0)' },
     replicas: { type: 'integer', default: 5, min: 2, describe: 'PT replicas (method pt only)' },
@@ -155,10 +157,11 @@ export const hoiSampled: Experiment = {
     if ((params.triples as number) > most) throw new ParamError('params.triples', `${params.triples} triples, but ${params.N} units have only ${most}`, true);
     if (params.alpha !== undefined && params.M !== undefined) throw new ParamError('params.M', 'give alpha or M, not both', true);
     if (hiddenCount(params) < 1) throw new ParamError('params.alpha', `round(alpha N) = round(${params.alpha} * ${params.N}) is 0; at least one hidden unit is needed`, true);
-    if (params.lrs !== undefined) learningRates(params.lrs as string);
+    if (params.lrs !== undefined) perActivation(params.lrs as string, 'lrs');
+    if (params.ks !== undefined) perActivation(params.ks as string, 'ks');
   },
   plan(params: Params) {
-    return { data: 'heat-bath samples of the teacher, burn-in and thinning from the measured tau (metrics tau, burnIn, thin)', training: `PCD-${params.k}, Adam, batch 20` };
+    return { data: 'heat-bath samples of the teacher, burn-in and thinning from the measured tau (metrics tau, burnIn, thin)', training: `${params.method === 'pt' ? `PT (${params.replicas} replicas)` : 'PCD'}-${sweepsOf(params)}, Adam at rate ${learningRateOf(params)}, batch 20, ${params.chains} chains` };
   },
   usesBackend: true,
   run(params: Params, context): MetricRow {
@@ -174,27 +177,36 @@ export function hiddenCount(params: Params): number {
 }
 
 /**
- * The per-activation rates of `lrs`, 'hidden=rate,...': each name one of HIDDEN_UNIT_TYPES, given
- * once, each rate a finite number > 0; a ParamError names the first entry at fault.
+ * A per-activation map 'hidden=value,...' of the parameter `field` (lrs: rates > 0; ks: whole
+ * numbers >= 1): each name one of HIDDEN_UNIT_TYPES, given once; a ParamError names the first
+ * entry at fault.
  */
-export function learningRates(spec: string): Map<string, number> {
-  const rates = new Map<string, number>();
+export function perActivation(spec: string, field: 'lrs' | 'ks'): Map<string, number> {
+  const values = new Map<string, number>();
+  const what = field === 'lrs' ? 'a rate > 0' : 'a whole number >= 1';
   for (const entry of spec.split(',')) {
-    const [name, value, extra] = entry.trim().split('=');
-    const rate = Number(value);
-    if (extra !== undefined || value === undefined || !HIDDEN_UNIT_TYPES.includes(name) || !(rate > 0 && Number.isFinite(rate)) || value.trim() === '') {
-      throw new ParamError('params.lrs', `"${entry.trim()}" is not hidden=rate with hidden one of ${HIDDEN_UNIT_TYPES.join(', ')} and a rate > 0`);
+    const [name, text, extra] = entry.trim().split('=');
+    const value = Number(text);
+    const valid = field === 'lrs' ? value > 0 && Number.isFinite(value) : Number.isInteger(value) && value >= 1;
+    if (extra !== undefined || text === undefined || text.trim() === '' || !HIDDEN_UNIT_TYPES.includes(name) || !valid) {
+      throw new ParamError(`params.${field}`, `"${entry.trim()}" is not hidden=value with hidden one of ${HIDDEN_UNIT_TYPES.join(', ')} and ${what}`);
     }
-    if (rates.has(name)) throw new ParamError('params.lrs', `${name} given twice`);
-    rates.set(name, rate);
+    if (values.has(name)) throw new ParamError(`params.${field}`, `${name} given twice`);
+    values.set(name, value);
   }
-  return rates;
+  return values;
 }
 
 /** The learning rate of this point's activation: its entry in lrs, else lr. */
 export function learningRateOf(params: Params): number {
-  const rates = params.lrs === undefined ? undefined : learningRates(params.lrs as string);
+  const rates = params.lrs === undefined ? undefined : perActivation(params.lrs as string, 'lrs');
   return rates?.get(params.hidden as string) ?? (params.lr as number);
+}
+
+/** The sweeps per update of this point's activation: its entry in ks, else k. */
+export function sweepsOf(params: Params): number {
+  const sweeps = params.ks === undefined ? undefined : perActivation(params.ks as string, 'ks');
+  return sweeps?.get(params.hidden as string) ?? (params.k as number);
 }
 
 /** One trial of hoi-sampled with what it measured: the row, and the teacher, student and held-out states (for tests). */
@@ -231,7 +243,7 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
       optimizer: 'adam',
       batchSize: 20,
       chains: params.chains as number,
-      k: params.k as number,
+      k: sweepsOf(params),
       ...tempering,
       rng: rng.split('train'),
       backend,
