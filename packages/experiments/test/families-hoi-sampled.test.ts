@@ -56,6 +56,14 @@ test('at N = 7 every sampled metric equals the exact route within its stated err
   const K3 = [...local.triples].map(([k, t]) => [J(k.split(',').map(Number)), t] as [number, number]);
   expect(row.K2_error).toBeCloseTo(rel(K2), 9);
   expect(row.K3_error).toBeCloseTo(rel(K3), 9);
+  const tripleSets = [...local.triples.keys()].map((k) => k.split(',').map(Number));
+  const free = K2.filter((_, p) => {
+    const [i, j] = [...local.pairs.keys()][p].split(',').map(Number);
+    return !tripleSets.some((t) => t.includes(i) && t.includes(j));
+  });
+  expect(free.length).toBeGreaterThan(0);
+  expect(free.length).toBeLessThan(K2.length);
+  expect(row.K2free_error).toBeCloseTo(rel(free), 9);
   let spurious = 0;
   let count = 0;
   for (let i = 0; i < 7; i++)

@@ -30,6 +30,10 @@
  * the spin basis, where the teacher is given, is not local for the student: its J_S averages over
  * every other spin.)
  *   K2_error    ||K_ij^student - K_ij^teacher|| / ||K_ij^teacher|| over all pairs;
+ *   K2free_error the same over the pairs inside no planted triple, where K_ij = 4 J_ij: the pair
+ *               couplings alone (K2_error is dominated by the -4 J_ijk that planted triples add to
+ *               their three pairs, which only a student that learned the triple can match; NaN
+ *               when every pair is in a triple);
  *   K3_error    the same over the planted triples;
  *   K3_spurious rms of the student's K_ijk over triples the teacher does not have (all of them, or
  *               20,000 uniformly random ones when there are more), against rms(K^teacher planted):
@@ -75,7 +79,7 @@ import {
 import { relativeError } from './hoi-learning';
 import { ParamError, type Experiment, type MetricRow, type Params, type TrialContext } from '../study/experiment';
 
-const METRICS = ['K2_error', 'K3_error', 'K3_spurious', 'testLoglik', 'testLoglik_se', 'testLoglik_ess', 'trainLoglik', 'teacherLoglik', 'teacherLoglik_se', 'teacherPairsLoglik', 'teacherPairsLoglik_se', 'sigma1', 'tau', 'burnIn', 'thin', 'diverged'];
+const METRICS = ['K2_error', 'K2free_error', 'K3_error', 'K3_spurious', 'testLoglik', 'testLoglik_se', 'testLoglik_ess', 'trainLoglik', 'teacherLoglik', 'teacherLoglik_se', 'teacherPairsLoglik', 'teacherPairsLoglik_se', 'sigma1', 'tau', 'burnIn', 'thin', 'diverged'];
 
 /** Triples sampled for the spurious-coupling statistic when there are more than this many. */
 const SPURIOUS_SAMPLE = 20_000;
@@ -263,6 +267,13 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
     teacher: Float64Array.from(couplings.values()),
   });
   const K2 = sideBySide(target.pairs);
+  // pairs inside no planted triple: there the teacher's K_ij = 4 J_ij, its pair coupling alone
+  const inTriple = new Set<string>();
+  for (const t of target.triples.keys()) {
+    const [a, b, c] = t.split(',').map(Number);
+    for (const pair of [[a, b], [a, c], [b, c]]) inTriple.add(key(pair));
+  }
+  const K2free = sideBySide(new Map([...target.pairs].filter(([k]) => !inTriple.has(k))));
   const K3 = sideBySide(target.triples);
   const plantedRms = Math.sqrt(K3.teacher.reduce((a, t) => a + t * t, 0) / K3.teacher.length);
   const all = binomial(n, 3);
@@ -323,6 +334,7 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
 
   const row = {
     K2_error: relativeError(K2.student, K2.teacher),
+    K2free_error: relativeError(K2free.student, K2free.teacher),
     K3_error: relativeError(K3.student, K3.teacher),
     K3_spurious: Math.sqrt(spurious / Math.max(1, counted)) / plantedRms,
     testLoglik,
