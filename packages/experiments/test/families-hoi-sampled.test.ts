@@ -12,7 +12,7 @@
  * At N = 50 the family runs with no enumeration (a run of it below), its sampling reported.
  */
 import { createRng, defaultBackend, HigherOrderBoltzmannMachine, exactLogLikelihood, indexFromState, inducedCouplings, subsetRank } from '@rbmlab/core';
-import { hiddenCount, hoiSampledTrial, learningRateOf, perActivation, sweepsOf, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
+import { hiddenCount, hoiSampledTrial, learningRateOf, perActivation, rateSchedule, sweepsOf, teacherBernoulliCouplings } from '../src/families/hoi-sampled';
 import { parseStudy } from '../src/study/study';
 
 function pointParams(params: Record<string, number | string>) {
@@ -118,7 +118,7 @@ test('at N = 50 it runs with nothing enumerated: AIS for both log-likelihoods, a
   expect(row.trainLoglik - row.testLoglik).toBeCloseTo(meanF(testRows, 100) - meanF(trainRows, 100), 9);
 });
 
-test('alpha or M, not both; lrs and ks pick the rate and sweeps of the point\'s activation and refuse bad entries', () => {
+test('alpha or M, not both; lrs, ks and lrEnd pick the rate, its schedule and the sweeps of the point\'s activation and refuse bad entries', () => {
   expect(hiddenCount(pointParams({ N: 60, alpha: 2.5 }))).toBe(150);
   expect(hiddenCount(pointParams({ N: 60, M: 7 }))).toBe(7);
   expect(hiddenCount(pointParams({ N: 60 }))).toBe(50);
@@ -134,6 +134,10 @@ test('alpha or M, not both; lrs and ks pick the rate and sweeps of the point\'s 
   expect(sweepsOf({ ...q, hidden: 'step' })).toBe(2);
   expect(sweepsOf({ ...q, hidden: 'spin' })).toBe(3);
   expect(() => pointParams({ ks: 'step=1.5' })).toThrow('params.ks: "step=1.5"');
+  // lrEnd 1 (default) keeps the constant rate; below 1, linear from the point's rate to lrEnd x rate
+  expect(rateSchedule(p)).toBe(0.01);
+  expect(rateSchedule(pointParams({ lrs: 'bernoulli=0.002', lrEnd: 0.1, epochs: 40 }))).toEqual({ kind: 'linear', lr: 0.002, final: 0.1 * 0.002, epochs: 40 });
+  expect(() => pointParams({ lrEnd: 0 })).toThrow('params.lrEnd');
   expect(() => pointParams({ lrs: 'sigmoid=0.01' })).toThrow('params.lrs: "sigmoid=0.01"');
   expect(() => pointParams({ lrs: 'relu=-1' })).toThrow('params.lrs');
   expect(() => pointParams({ lrs: 'relu=' })).toThrow('params.lrs');

@@ -75,6 +75,7 @@ import {
   subsetCouplings,
   Trainer,
   type Rng,
+  type ScheduleSpec,
 } from '@rbmlab/core';
 import { relativeError } from './hoi-learning';
 import { ParamError, type Experiment, type MetricRow, type Params, type TrialContext } from '../study/experiment';
@@ -146,6 +147,7 @@ export const hoiSampled: Experiment = {
     test: { type: 'integer', default: 1000, min: 1, describe: 'held-out teacher states (log-likelihoods)' },
     epochs: { type: 'integer', default: 50, min: 1, describe: 'PCD epochs' },
     lr: { type: 'number', default: 0.003, min: 0, exclusiveMin: true, describe: "Adam's learning rate (for every activation that lrs does not name)" },
+    lrEnd: { type: 'number', default: 1, min: 0, exclusiveMin: true, max: 1, describe: 'the rate falls linearly to lrEnd x rate at the last epoch (1: constant)' },
     lrs: { type: 'string', describe: "per-activation rates overriding lr, 'hidden=rate,...' (e.g. 'gaussian=0.01,poisson=0.001')" },
     k: { type: 'integer', default: 1, min: 1, describe: 'Gibbs sweeps per PCD update (for every activation that ks does not name)' },
     ks: { type: 'string', describe: "per-activation sweeps per update overriding k, 'hidden=k,...' (e.g. 'bernoulli=20,step=2')" },
@@ -207,6 +209,17 @@ export function learningRateOf(params: Params): number {
   return rates?.get(params.hidden as string) ?? (params.lr as number);
 }
 
+/**
+ * The schedule of this point's rate r = learningRateOf(params): constant when lrEnd = 1, else linear
+ * from r at the first epoch to lrEnd r at the last (a constant rate leaves PCD's last iterate
+ * jittering by the size of its steps; the decay lets it settle).
+ */
+export function rateSchedule(params: Params): number | ScheduleSpec {
+  const rate = learningRateOf(params);
+  const end = params.lrEnd as number;
+  return end === 1 ? rate : { kind: 'linear', lr: rate, final: end * rate, epochs: params.epochs as number };
+}
+
 /** The sweeps per update of this point's activation: its entry in ks, else k. */
 export function sweepsOf(params: Params): number {
   const sweeps = params.ks === undefined ? undefined : perActivation(params.ks as string, 'ks');
@@ -243,7 +256,7 @@ export function hoiSampledTrial(params: Params, { rng, backend }: TrialContext):
     const tempering = params.method === 'pt' ? { betas: params.replicas as number } : {};
     new Trainer(student, trainRows, train, {
       method: params.method as 'pcd' | 'pt',
-      learningRate: learningRateOf(params),
+      learningRate: rateSchedule(params),
       optimizer: 'adam',
       batchSize: 20,
       chains: params.chains as number,
