@@ -369,24 +369,35 @@ napi_value VisibleInputs(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-// addOuterProducts(v, a, batch, n, m, scale, out, single?)
-napi_value AddOuterProducts(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
+// The arguments (v, a, batch, n, m, scale, out) shared by addOuterProducts and outerProducts, checked:
+// v batch x n, a batch x m, out n x m. False (with a JavaScript error thrown) when they are not.
+struct OuterArgs {
   Arr v, a, out;
   int64_t batch, n, m;
   double scale;
-  if (!getArgs(env, info, 7, argv) || !getArr(env, argv[0], "v", &v) || !getArr(env, argv[1], "a", &a) ||
-      !getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "n", &n) || !getInt(env, argv[4], "m", &m)) {
-    return nullptr;
+};
+
+bool getOuterArgs(napi_env env, napi_callback_info info, OuterArgs* o) {
+  napi_value argv[7];
+  if (!getArgs(env, info, 7, argv) || !getArr(env, argv[0], "v", &o->v) || !getArr(env, argv[1], "a", &o->a) ||
+      !getInt(env, argv[2], "batch", &o->batch) || !getInt(env, argv[3], "n", &o->n) || !getInt(env, argv[4], "m", &o->m)) {
+    return false;
   }
-  if (napi_get_value_double(env, argv[5], &scale) != napi_ok) {
+  if (napi_get_value_double(env, argv[5], &o->scale) != napi_ok) {
     throwError(env, "type", "rbmlab native: scale must be a number");
-    return nullptr;
+    return false;
   }
-  if (!getArr(env, argv[6], "out", &out) || !needLength(env, v, "v", batch * n) || !needLength(env, a, "a", batch * m) ||
-      !needLength(env, out, "out", n * m)) {
-    return nullptr;
-  }
+  return getArr(env, argv[6], "out", &o->out) && needLength(env, o->v, "v", o->batch * o->n) &&
+         needLength(env, o->a, "a", o->batch * o->m) && needLength(env, o->out, "out", o->n * o->m);
+}
+
+// addOuterProducts(v, a, batch, n, m, scale, out, single?)
+napi_value AddOuterProducts(napi_env env, napi_callback_info info) {
+  OuterArgs args;
+  if (!getOuterArgs(env, info, &args)) return nullptr;
+  Arr &v = args.v, &a = args.a, &out = args.out;
+  const int64_t batch = args.batch, n = args.n, m = args.m;
+  const double scale = args.scale;
   if (out.f32()) {
     throwError(env, "type", "rbmlab native: addOuterProducts accumulates into a Float64Array");
     return nullptr;
@@ -399,22 +410,11 @@ napi_value AddOuterProducts(napi_env env, napi_callback_info info) {
 // all Float32Array: sgemm (or the binary kernel) with beta = 0 (what out held is ignored, so nothing needs clearing);
 // scale is rounded to float32 and applied inside sgemm, as addOuterProducts does on the same operands.
 napi_value OuterProducts(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  Arr v, a, out;
-  int64_t batch, n, m;
-  double scale;
-  if (!getArgs(env, info, 7, argv) || !getArr(env, argv[0], "v", &v) || !getArr(env, argv[1], "a", &a) ||
-      !getInt(env, argv[2], "batch", &batch) || !getInt(env, argv[3], "n", &n) || !getInt(env, argv[4], "m", &m)) {
-    return nullptr;
-  }
-  if (napi_get_value_double(env, argv[5], &scale) != napi_ok) {
-    throwError(env, "type", "rbmlab native: scale must be a number");
-    return nullptr;
-  }
-  if (!getArr(env, argv[6], "out", &out) || !needLength(env, v, "v", batch * n) || !needLength(env, a, "a", batch * m) ||
-      !needLength(env, out, "out", n * m)) {
-    return nullptr;
-  }
+  OuterArgs args;
+  if (!getOuterArgs(env, info, &args)) return nullptr;
+  Arr &v = args.v, &a = args.a, &out = args.out;
+  const int64_t batch = args.batch, n = args.n, m = args.m;
+  const double scale = args.scale;
   if (!(v.f32() && a.f32() && out.f32())) {
     throwError(env, "type", "rbmlab native: outerProducts takes Float32Arrays");
     return nullptr;

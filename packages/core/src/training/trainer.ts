@@ -482,7 +482,7 @@ export class Trainer {
     dataStates: { readonly data: FloatArray; readonly rows: number },
     modelStates: { readonly data: FloatArray; readonly rows: number },
   ): void {
-    const { rbm, config } = this;
+    const { rbm } = this;
     const backend = this.backend as Required<Pick<Backend, 'allFinite' | 'sgdWeightStep'>> & Backend;
     const params = parameterArrays(rbm);
     const steps = gradientArrays(grad);
@@ -504,27 +504,42 @@ export class Trainer {
     if (!backend.sgdWeightStep(rbm.weights, sums.data, sums.model, lr, this.weightMirror as Float32Array)) {
       throw new DivergenceError(this.epoch + 1, minibatch, 'weights overflowed');
     }
-    for (let p = 1; p < params.length; p++) {
-      const target = params[p].values;
-      const d = steps[p].values;
-      let check = 0;
-      if (backend.addStep !== undefined) {
-        if (!backend.addStep(target, d, null)) check = NaN;
-      } else {
-        for (let k = 0; k < target.length; k++) {
-          const x = target[k] + d[k];
-          target[k] = x;
-          check += x - x;
-        }
-      }
-      if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `${params[p].name} overflowed`);
-      if (PRECISION_PARAM.test(params[p].name.split('.')[1] ?? '')) {
-        for (let k = 0; k < target.length; k++) if (target[k] < config.minPrecision) target[k] = config.minPrecision;
-      }
-    }
+    for (let p = 1; p < params.length; p++) this.addParameterStep(params[p], steps[p].values, null, minibatch);
   }
 
   /** rows max|v| <= 2^126 for a block of states (see applyFusedSgd); false where the backend cannot tell. */
+  /**
+   * target += d for one parameter array (and mirror = float32 of it in the same pass, for W), in the
+   * backend where it can (the same float64 sums); stops the run if an entry overflowed, and holds
+   * precision parameters at minPrecision.
+   */
+  private addParameterStep(param: { readonly name: string; readonly values: Float64Array }, d: Float64Array, mirror: Float32Array | null, minibatch: number): void {
+    const target = param.values;
+    const addStep = this.backend.addStep;
+    let check = 0;
+    if (addStep !== undefined) {
+      if (!addStep.call(this.backend, target, d, mirror)) check = NaN;
+    } else if (mirror !== null) {
+      for (let k = 0; k < target.length; k++) {
+        const x = target[k] + d[k];
+        target[k] = x;
+        mirror[k] = x;
+        check += x - x;
+      }
+    } else {
+      for (let k = 0; k < target.length; k++) {
+        const x = target[k] + d[k];
+        target[k] = x;
+        check += x - x;
+      }
+    }
+    if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `${param.name} overflowed`);
+    if (PRECISION_PARAM.test(param.name.split('.')[1] ?? '')) {
+      const floor = this.config.minPrecision;
+      for (let k = 0; k < target.length; k++) if (target[k] < floor) target[k] = floor;
+    }
+  }
+
   private boundedStates(states: { readonly data: FloatArray; readonly rows: number }): boolean {
     return this.backend.maxAbs !== undefined && this.backend.maxAbs(states.data) * states.rows <= 2 ** 126;
   }
@@ -618,7 +633,7 @@ export class Trainer {
       }
     }
     const params = parameterArrays(rbm);
-    const { allFinite, addStep } = this.backend;
+    const { allFinite } = this.backend;
     // a step with a NaN or an infinity leaves the model as it was and stops the run
     for (const { name, values } of steps) {
       let finite: boolean;
@@ -632,33 +647,7 @@ export class Trainer {
       if (!finite) throw new DivergenceError(this.epoch + 1, minibatch, `the step for ${name} is not finite`);
     }
     const mirror = this.weightMirror;
-    for (let p = 0; p < params.length; p++) {
-      const target = params[p].values;
-      const d = steps[p].values;
-      let check = 0;
-      if (addStep !== undefined) {
-        // the same float64 sums in the backend (and the float32 mirror of W in the same pass)
-        if (!addStep.call(this.backend, target, d, target === w ? mirror : null)) check = NaN;
-      } else if (mirror !== null && target === w) {
-        // the weights, and their float32 mirror in the same pass
-        for (let k = 0; k < target.length; k++) {
-          const x = target[k] + d[k];
-          target[k] = x;
-          mirror[k] = x;
-          check += x - x;
-        }
-      } else {
-        for (let k = 0; k < target.length; k++) {
-          const x = target[k] + d[k];
-          target[k] = x;
-          check += x - x;
-        }
-      }
-      if (check !== 0) throw new DivergenceError(this.epoch + 1, minibatch, `${params[p].name} overflowed`);
-      if (PRECISION_PARAM.test(params[p].name.split('.')[1] ?? '')) {
-        for (let k = 0; k < target.length; k++) if (target[k] < config.minPrecision) target[k] = config.minPrecision;
-      }
-    }
+    for (let p = 0; p < params.length; p++) this.addParameterStep(params[p], steps[p].values, params[p].values === w ? mirror : null, minibatch);
     if (offsets !== null && config.centering !== null) {
       const rate = config.centering.hiddenRate;
       for (let mu = 0; mu < m; mu++) offsets.hidden[mu] = (1 - rate) * offsets.hidden[mu] + (rate * act[mu]) / size;

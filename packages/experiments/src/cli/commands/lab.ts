@@ -6,7 +6,7 @@
  * reference backend), shows them learn, and exports the files `rbmlab run` writes. The folder is
  * static: any web server, or a copy on a static host, serves it as well. Runs until interrupted.
  *
- * --port 0 takes a free port. --dir serves another build of the page (tests use it).
+ * --port 0 takes a free port. --dir serves another folder holding the page (a copy, another build).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -24,13 +24,13 @@ export const DEFAULT_LAB_PORT = 8470;
 export const labCommand: Command = {
   name: 'lab',
   command: 'lab',
-  usage: 'rbmlab lab [--port P] [--host H]',
+  usage: 'rbmlab lab [--port P] [--host H] [--dir D]',
   describe: 'Serve the browser lab on localhost: run a planted-pattern study in the page, watch it learn, export its files',
   builder: (y) =>
     y
       .option('port', { describe: 'TCP port (0: any free port)', default: DEFAULT_LAB_PORT, requiresArg: true })
       .option('host', { describe: 'address to listen on (127.0.0.1: this machine only)', default: '127.0.0.1', type: 'string', requiresArg: true })
-      .option('dir', { describe: 'serve this folder instead of the built page', type: 'string', requiresArg: true, hidden: true }),
+      .option('dir', { describe: 'serve this folder (a copy or another build of the page) instead of the built page', type: 'string', requiresArg: true }),
   async run(args: Args, io: Io): Promise<number> {
     const port = nonNegativeInteger('--port', args.port);
     if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}`);
