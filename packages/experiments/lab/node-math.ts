@@ -10,6 +10,10 @@
  * packages/experiments/test/lab-math.test.ts checks each against Node's Math to the bit on
  * millions of arguments. installNodeMath() puts them on the worker's Math before any rbmlab code
  * runs; nothing else in the page is affected.
+ *
+ * exp and tanh follow Sun Microsystems' fdlibm (e_exp.c, s_tanh.c; Copyright (C) 1993 by Sun
+ * Microsystems, Inc.: "Permission to use, copy, modify, and distribute this software is freely
+ * granted, provided that this notice is preserved"), whose constants they use.
  */
 import stdlibExpm1 from '@stdlib/math-base-special-expm1';
 import ln from '@stdlib/math-base-special-ln';
