@@ -24,6 +24,7 @@ import {
   rbmFromJSON,
   singularValues,
   type Backend,
+  type PatternRecovery,
   type RBM,
 } from '@rbmlab/core';
 import { GpuBackend, type GpuJsModule } from '@rbmlab/gpu';
@@ -57,9 +58,12 @@ function probe(): void {
   }
 }
 
-/** The student as the page draws it: each pattern's matched column, signed to agree with the pattern. */
-function epochView(student: RBM, patterns: readonly Int8Array[]) {
-  const recovery = patternRecovery(patterns, student);
+/**
+ * The student as the page draws it, from its pattern recovery (computed every epoch, for the
+ * overlap curve): each pattern's matched column, signed to agree with the pattern, and the
+ * singular values of W (only for the epochs posted).
+ */
+function epochView(student: RBM, patterns: readonly Int8Array[], recovery: PatternRecovery) {
   const n = student.numVisible;
   const m = student.numHidden;
   const w = student.weights;
@@ -125,12 +129,13 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         model = formatRbm(event.student, 'student');
         modelLabel = `${formatPoint(task.point.values)}, trial ${task.trial}`;
       }
-      const view = epochView(event.student, event.patterns);
+      const recovery = patternRecovery(event.patterns, event.student);
       // every epoch's overlaps reach the page's curve, even those between two frames
       if (event.epoch === 1) history = [];
-      history.push({ epoch: event.epoch, overlaps: view.overlaps });
+      history.push({ epoch: event.epoch, overlaps: Array.from(recovery.overlaps) });
       if (!last && now - lastPost < 50) return;
       lastPost = now;
+      const view = epochView(event.student, event.patterns, recovery);
       post({ type: 'epoch', task: task.point.index * study.file.trials + task.trial, point: formatPoint(task.point.values), trial: task.trial, epoch: event.epoch, epochs: event.epochs, history, ...view });
       history = [];
     },

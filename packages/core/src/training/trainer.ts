@@ -507,7 +507,6 @@ export class Trainer {
     for (let p = 1; p < params.length; p++) this.addParameterStep(params[p], steps[p].values, null, minibatch);
   }
 
-  /** rows max|v| <= 2^126 for a block of states (see applyFusedSgd); false where the backend cannot tell. */
   /**
    * target += d for one parameter array (and mirror = float32 of it in the same pass, for W), in the
    * backend where it can (the same float64 sums); stops the run if an entry overflowed, and holds
@@ -540,6 +539,7 @@ export class Trainer {
     }
   }
 
+  /** rows max|v| <= 2^126 for a block of states (see applyFusedSgd); false where the backend cannot tell. */
   private boundedStates(states: { readonly data: FloatArray; readonly rows: number }): boolean {
     return this.backend.maxAbs !== undefined && this.backend.maxAbs(states.data) * states.rows <= 2 ** 126;
   }

@@ -78,6 +78,7 @@ import {
   type ScheduleSpec,
 } from '@rbmlab/core';
 import { relativeError } from './hoi-learning';
+import { decayingRate } from './planted';
 import { ParamError, type Experiment, type MetricRow, type Params, type TrialContext } from '../study/experiment';
 
 const METRICS = ['K2_error', 'K2free_error', 'K3_error', 'K3_spurious', 'testLoglik', 'testLoglik_se', 'testLoglik_ess', 'trainLoglik', 'teacherLoglik', 'teacherLoglik_se', 'teacherPairsLoglik', 'teacherPairsLoglik_se', 'sigma1', 'tau', 'burnIn', 'thin', 'diverged'];
@@ -215,9 +216,7 @@ export function learningRateOf(params: Params): number {
  * jittering by the size of its steps; the decay lets it settle).
  */
 export function rateSchedule(params: Params): number | ScheduleSpec {
-  const rate = learningRateOf(params);
-  const end = params.lrEnd as number;
-  return end === 1 ? rate : { kind: 'linear', lr: rate, final: end * rate, epochs: params.epochs as number };
+  return decayingRate(learningRateOf(params), params.lrEnd as number, params.epochs as number);
 }
 
 /** The sweeps per update of this point's activation: its entry in ks, else k. */

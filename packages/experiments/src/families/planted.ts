@@ -165,9 +165,12 @@ export function studentTrainer(student: RBM, data: Float64Array, rows: number, p
 
 /** lr, decaying linearly to lr * lrDecay at the last epoch (constant when lrDecay = 1). */
 export function learningRateSchedule(params: Params): number | ScheduleSpec {
-  const lr = params.lr as number;
-  const decay = params.lrDecay as number;
-  return decay === 1 ? lr : { kind: 'linear', lr, final: lr * decay, epochs: params.epochs as number };
+  return decayingRate(params.lr as number, params.lrDecay as number, params.epochs as number);
+}
+
+/** The rate lr, decaying linearly to lr * fraction at the last of `epochs` epochs (constant when fraction = 1). */
+export function decayingRate(lr: number, fraction: number, epochs: number): number | ScheduleSpec {
+  return fraction === 1 ? lr : { kind: 'linear', lr, final: lr * fraction, epochs };
 }
 
 /**

@@ -7,7 +7,7 @@
  * the CLI's format (its versions, commit, platform and timings are the caller's).
  */
 import type { Backend } from '@rbmlab/core';
-import type { MetricRow, TrialContext } from './experiment';
+import type { MetricRow, TrialObservation } from './experiment';
 import { studyManifest, type Manifest, type ManifestEnvironment, type Session } from './manifest';
 import { plotSpec } from './plots';
 import { formatTrialRows, parseRows, resultsLayout, taskKey, type FinishedTrial, type ResultsLayout } from './results';
@@ -28,7 +28,7 @@ export interface MemoryStudyOptions {
   /** Called after each trial with its rows and seconds. */
   onTrial?(task: Task, rows: readonly MetricRow[], seconds: number, done: number, total: number): void;
   /** Watches the running trial (TrialContext.observe), with the task it belongs to. */
-  observe?(task: Task, event: Parameters<NonNullable<TrialContext['observe']>>[0]): void;
+  observe?(task: Task, event: TrialObservation): void;
   /** Checked between trials; true stops the run (the outputs then hold the finished trials). */
   stopped?(): boolean;
   /** A clock in milliseconds (performance.now in a page and in Node). */
@@ -68,7 +68,7 @@ export async function runStudyInMemory(study: Study, options: MemoryStudyOptions
     await (options.yieldToEvents?.() ?? Promise.resolve());
     if (options.stopped?.()) break;
     options.onTrialStart?.(task, index, tasks.length);
-    const observe = options.observe ? (event: Parameters<NonNullable<TrialContext['observe']>>[0]) => options.observe!(task, event) : undefined;
+    const observe = options.observe ? (event: TrialObservation) => options.observe!(task, event) : undefined;
     const t1 = now();
     const rows = await runTrial(study.experiment, task.point.params, task.seed, options.backend, observe);
     const seconds = (now() - t1) / 1000;
