@@ -16,13 +16,15 @@
 //   addColumnSums(v, batch, n, scale, out)     out[i] -= -scale v[b, i] for b = 0 .. batch-1 (out float64)
 //   gatherRows(data, order, start, count, n, out)  out row r = data row order[start + r] (converted to out's type)
 //   info()                                     {blas, core, threads}
-//   setThreads(n)
+//   setThreads(n)                              n OpenBLAS threads, and n threads in the addon's own pool
 //
 // Arrays are Float32Array or Float64Array (row-major). Both factors float32: sgemm (a float64 out
 // receives the float32 product through a buffer: the float32 trainer's gradient sums), or, where
 // the left factor is 0/1 states with few 1s, sums of rows ("products with binary states"); otherwise
 // dgemm, on float64 copies of any float32 factor. With single = true every product is an sgemm on
 // float32 copies of the operands (the "native-openblas-f32" backend). x and out of sampleBinary may be the same array.
+// The addon's own kernels run on its work pool ("rbmlab's own threads" below), with bits that do
+// not depend on the thread count.
 //
 // Random numbers (counter-based, so any split of the work gives the same bits): the key is four
 // 32-bit words drawn by the caller from its seeded stream; draw number c of a call is
@@ -36,13 +38,23 @@
 #include <node_api.h>
 #include <cblas.h>
 
+#include <sched.h>
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -118,6 +130,118 @@ struct F64View {
   }
 };
 
+// ---- rbmlab's own threads ----
+//
+// OpenBLAS's threads serve its own products only. rbmlab's kernels (the binary products, the
+// sampler, the activations, the SGD pass) run on this pool: setThreads(n) keeps n - 1 workers
+// beside the calling thread, and forRanges(count, minPart, body) splits [0, count) into at most
+// n contiguous parts (none smaller than minPart), the caller taking the first. Every kernel run
+// on it computes each output from its own inputs in a fixed order (sums in the order of their
+// index, counter-based random numbers), so its bits do not depend on the thread count or on which
+// thread ran which part.
+//
+// Workers wait for work spinning (yielding the core at each check, so that a spinning worker
+// costs a busy core nothing) for kSpin after their last part, then sleep on a condition variable:
+// a training loop calls the pool every few hundred microseconds and finds the workers awake,
+// and an idle process has none spinning. One caller at a time: another thread (a study's worker
+// thread) that finds the pool busy runs its loop alone, with the same bits. A body must not call
+// forRanges itself (the mutex is not recursive).
+class WorkPool {
+ public:
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  void setThreads(int n) {
+    std::lock_guard<std::mutex> busy(busy_);
+    if (n == threads()) return;
+    {
+      std::lock_guard<std::mutex> lk(sleep_);
+      stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    for (std::thread& t : workers_) t.join();
+    workers_.clear();
+    stop_ = false;
+    // the generation a worker waits past is read here, under busy_, not when its thread starts:
+    // a loop published before then would otherwise be missed, and its caller wait forever
+    const uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (int w = 1; w < n; w++) workers_.emplace_back([this, w, seen] { work(w, seen); });
+  }
+
+  template <typename F>
+  void forRanges(int64_t count, int64_t minPart, F&& body) {
+    const int64_t most = minPart > 0 ? count / minPart : count;
+    const int parts = static_cast<int>(std::min<int64_t>(threads(), std::max<int64_t>(1, most)));
+    if (parts <= 1 || !busy_.try_lock()) {
+      body(int64_t{0}, count);
+      return;
+    }
+    auto call = [](void* ctx, int64_t begin, int64_t end) { (*static_cast<F*>(ctx))(begin, end); };
+    run_ = call;
+    ctx_ = &body;
+    count_ = count;
+    parts_ = parts;
+    pending_.store(parts - 1, std::memory_order_relaxed);
+    bool sleeping;
+    {
+      std::lock_guard<std::mutex> lk(sleep_);
+      generation_.fetch_add(1, std::memory_order_release);
+      sleeping = sleepers_ > 0;
+    }
+    if (sleeping) wake_.notify_all();
+    body(int64_t{0}, count / parts);
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+      if (spins % 64 == 63) sched_yield(); else __builtin_ia32_pause();
+    }
+    busy_.unlock();
+  }
+
+ private:
+  static constexpr std::chrono::microseconds kSpin{2000};
+
+  void work(int index, uint64_t seen) {
+    for (;;) {
+      auto deadline = std::chrono::steady_clock::now() + kSpin;
+      uint64_t g;
+      while ((g = generation_.load(std::memory_order_acquire)) == seen) {
+        sched_yield();
+        if (std::chrono::steady_clock::now() < deadline) continue;
+        std::unique_lock<std::mutex> lk(sleep_);
+        sleepers_++;
+        wake_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        sleepers_--;
+      }
+      seen = g;
+      if (stop_) return;
+      if (index < parts_) {
+        run_(ctx_, count_ * index / parts_, count_ * (index + 1) / parts_);
+        pending_.fetch_sub(1, std::memory_order_release);
+      }
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex busy_;   // held by the one caller whose loop the workers run
+  std::mutex sleep_;  // guards sleepers_ and the generation's increments, for the condition variable
+  std::condition_variable wake_;
+  int sleepers_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  // the loop of the current generation (written before it is published)
+  void (*run_)(void*, int64_t, int64_t) = nullptr;
+  void* ctx_ = nullptr;
+  int64_t count_ = 0;
+  int parts_ = 0;
+};
+
+// One pool for the process (the workers live as long as it: never destroyed, so that no joinable
+// thread is left to a destructor at exit).
+WorkPool& pool() {
+  static WorkPool* p = new WorkPool();
+  return *p;
+}
+
 // A float32 view of an array: the array itself or a rounded copy.
 struct F32View {
   const float* data;
@@ -139,16 +263,16 @@ struct F32View {
 // Where a float32 factor holds only 0s and 1s (bernoulli states: minibatches, chains, sampled
 // hidden units) and few 1s, its product is a sum of rows of the other factor:
 //     NN:  out[b, :] = sum_{i : v[b, i] = 1} W[i, :]                (v: M x K, W: K x N)
+//     NT:  out[b, :] = sum_{j : h[b, j] = 1} W^T[j, :]              (h: M x K, W: N x K)
 //     TN:  out[i, :] = alpha sum_{b : v[b, i] = 1} a[b, :]           (v: K x M, a: K x N)
-// added in float32 in increasing order of i (b), from 0, and for TN scaled once at the end, as
+// added in float32 in increasing order of i (j, b), from 0, and for TN scaled once at the end, as
 // sgemm scales its sum. The density p of 1s costs p K adds per output instead of K multiply-adds:
 // measured at 100 x 784 x 500 on one core, 0.36 ms at p = 0.2 against sgemm's 0.75 (Haswell
-// kernel), 0.58 at p = 0.35, parity at p = 0.5. So it is used when p x threads <= 0.4 (sgemm
-// divides its time among the OpenBLAS threads; this kernel runs on one). The result is within
-// sgemm's error bound (a float32 sum of at most K terms; it is exact where sgemm's is) and does not
-// depend on the thread count. One difference: 0 x Infinity or 0 x NaN in the other factor is
-// skipped here (a finite 0 contributes nothing), where sgemm gives NaN; the trainer and the
-// samplers only multiply finite weights and activations.
+// kernel), 0.58 at p = 0.35, parity at p = 0.5. So it is used when p <= 0.4, on the pool's threads
+// as sgemm runs on OpenBLAS's. The result is within sgemm's error bound (a float32 sum of at most
+// K terms; it is exact where sgemm's is) and does not depend on the thread count. One difference:
+// 0 x Infinity or 0 x NaN in the other factor is skipped here (a finite 0 contributes nothing),
+// where sgemm gives NaN; the trainer and the samplers only multiply finite weights and activations.
 
 typedef float F32x16 __attribute__((vector_size(64)));
 
@@ -211,52 +335,137 @@ void sumRows(const float* src, size_t ld, const int32_t* rows, int64_t count, in
   }
 }
 
-// C (M x N, ldc) = alpha op(A) B for a binary A (see above), or false when A is not binary or
-// not sparse enough, or the case is not NN or TN with beta = 0 (then the caller uses sgemm).
-bool binaryProduct(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                   const float* B, int64_t ldb, float* C, int64_t ldc) {
-  if (transB || K <= 0) return false;
-  const size_t lenA = static_cast<size_t>(transA ? K : M) * static_cast<size_t>(lda);
-  const double p = binaryDensity(A, lenA);
-  if (p < 0 || p * static_cast<double>(openblas_get_num_threads()) > 0.4) return false;
+// The largest density of 1s for which the binary kernel replaces sgemm (see above). Both run on
+// every thread (the kernel on the pool, sgemm on OpenBLAS's), so the choice does not depend on the
+// thread count, and neither do the bits.
+constexpr double kBinaryMaxDensity = 0.4;
+
+// Output rows [r0, r1) of C = alpha A B (NN), A binary M x K: for each row b, the columns i with
+// A[b, i] = 1; then out[b, :] = the sum of B's rows i, 128 columns at a time for every b (those
+// columns of B, K x 128 floats, stay in cache).
+void binaryRowsNN(int64_t r0, int64_t r1, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                  float* C, int64_t ldc) {
   thread_local std::vector<int32_t> rows;
   thread_local std::vector<int64_t> counts;
-  if (!transA) {
-    // NN: for each row b of A, the columns i with A[b, i] = 1; then out[b, :] = sum of B's rows i,
-    // 128 columns at a time for every b (those columns of B, K x 128 floats, stay in cache)
-    const size_t need = static_cast<size_t>(M) * static_cast<size_t>(K);
-    if (rows.size() < need) rows.resize(need);
-    if (counts.size() < static_cast<size_t>(M)) counts.resize(M);
-    for (int64_t b = 0; b < M; b++) {
-      const float* ar = A + b * lda;
-      int32_t* list = rows.data() + static_cast<size_t>(b) * K;
-      int64_t c = 0;
-      for (int64_t i = 0; i < K; i++) {
-        list[c] = static_cast<int32_t>(i);
-        c += ar[i] == 1.0f;
-      }
-      counts[b] = c;
+  const int64_t M = r1 - r0;
+  const size_t need = static_cast<size_t>(M) * static_cast<size_t>(K);
+  if (rows.size() < need) rows.resize(need);
+  if (counts.size() < static_cast<size_t>(M)) counts.resize(M);
+  for (int64_t b = 0; b < M; b++) {
+    const float* ar = A + (r0 + b) * lda;
+    int32_t* list = rows.data() + static_cast<size_t>(b) * K;
+    int64_t c = 0;
+    for (int64_t i = 0; i < K; i++) {
+      list[c] = static_cast<int32_t>(i);
+      c += ar[i] == 1.0f;
     }
-    for (int64_t j = 0; j < N; j += 128) {
-      const int64_t width = N - j < 128 ? N - j : 128;
-      for (int64_t b = 0; b < M; b++) {
-        sumRows(B + j, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(b) * K, counts[b], width, alpha, alpha != 1.0f, C + b * ldc + j);
-      }
-    }
-    return true;
+    counts[b] = c;
   }
-  // TN: A is K x M; for each column i of A, the rows b with A[b, i] = 1 (lists of K entries each)
+  for (int64_t j = 0; j < N; j += 128) {
+    const int64_t width = N - j < 128 ? N - j : 128;
+    for (int64_t b = 0; b < M; b++) {
+      sumRows(B + j, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(b) * K, counts[b], width, alpha, alpha != 1.0f,
+              C + (r0 + b) * ldc + j);
+    }
+  }
+}
+
+// Output rows [i0, i1) of C = alpha A^T B (TN), A binary K x M: for each column i of A, the rows b
+// with A[b, i] = 1, then out[i, :] = alpha times the sum of B's rows b.
+void binaryRowsTN(int64_t i0, int64_t i1, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                  float* C, int64_t ldc) {
+  thread_local std::vector<int32_t> rows;
+  thread_local std::vector<int64_t> counts;
+  const int64_t M = i1 - i0;
   const size_t need = static_cast<size_t>(M) * static_cast<size_t>(K);
   if (rows.size() < need) rows.resize(need);
   if (counts.size() < static_cast<size_t>(M)) counts.resize(M);
   std::fill(counts.begin(), counts.begin() + M, 0);
   for (int64_t b = 0; b < K; b++) {
-    const float* ar = A + b * lda;
+    const float* ar = A + b * lda + i0;
     for (int64_t i = 0; i < M; i++) {
       if (ar[i] == 1.0f) rows[static_cast<size_t>(i) * K + counts[i]++] = static_cast<int32_t>(b);
     }
   }
-  for (int64_t i = 0; i < M; i++) sumRows(B, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(i) * K, counts[i], N, alpha, true, C + i * ldc);
+  for (int64_t i = 0; i < M; i++) {
+    sumRows(B, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(i) * K, counts[i], N, alpha, true, C + (i0 + i) * ldc);
+  }
+}
+
+#ifdef __AVX__
+// dst (8 x 8, ld ldd) = src^T (8 x 8, ld lds) in eight 256-bit registers.
+inline void transpose8(const float* s, int64_t lds, float* d, int64_t ldd) {
+  __m256 r[8], t[8];
+  for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(s + q * lds);
+  for (int q = 0; q < 8; q += 2) {
+    t[q] = _mm256_unpacklo_ps(r[q], r[q + 1]);
+    t[q + 1] = _mm256_unpackhi_ps(r[q], r[q + 1]);
+  }
+  for (int q = 0; q < 8; q += 4) {
+    r[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
+    r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
+    r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+    r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+  }
+  for (int q = 0; q < 4; q++) {
+    _mm256_storeu_ps(d + q * ldd, _mm256_permute2f128_ps(r[q], r[q + 4], 0x20));
+    _mm256_storeu_ps(d + (q + 4) * ldd, _mm256_permute2f128_ps(r[q], r[q + 4], 0x31));
+  }
+}
+#endif
+
+// Rows [r0, r1) of dst (K x N) = src^T (src N x K, ld lds), in 32 x 32 tiles (of 8 x 8 register
+// transposes with AVX: 0.075 ms for 784 x 500 on one core, against 0.19 for element copies).
+void transposeRows(int64_t r0, int64_t r1, int64_t N, const float* src, int64_t lds, float* dst) {
+  for (int64_t k0 = r0; k0 < r1; k0 += 32) {
+    const int64_t k1 = std::min(k0 + 32, r1);
+    for (int64_t n0 = 0; n0 < N; n0 += 32) {
+      const int64_t n1 = std::min(n0 + 32, N);
+      for (int64_t k = k0; k < k1; k += 8) {
+        for (int64_t n = n0; n < n1; n += 8) {
+#ifdef __AVX__
+          if (k + 8 <= k1 && n + 8 <= n1) {
+            transpose8(src + n * lds + k, lds, dst + k * N + n, N);
+            continue;
+          }
+#endif
+          for (int64_t kk = k; kk < std::min(k + 8, k1); kk++) {
+            for (int64_t nn = n; nn < std::min(n + 8, n1); nn++) dst[kk * N + nn] = src[nn * lds + kk];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Rows of work a part of the pool takes at least: about 100,000 adds (a few tens of microseconds).
+int64_t minRows(int64_t addsPerRow) { return std::max<int64_t>(1, 100000 / std::max<int64_t>(1, addsPerRow)); }
+
+// C (M x N, ldc) = alpha op(A) op(B) for a binary A (see above), or false when A is not binary or
+// not sparse enough, or the case is TT (then the caller uses sgemm). NN and TN sum rows of B; NT
+// sums rows of B^T, which it first writes (N K floats, far fewer than the p M N K adds it saves
+// for the batches rbmlab multiplies). Run on the pool, split over the output rows.
+bool binaryProduct(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                   const float* B, int64_t ldb, float* C, int64_t ldc) {
+  if ((transA && transB) || K <= 0) return false;
+  const size_t lenA = static_cast<size_t>(transA ? K : M) * static_cast<size_t>(lda);
+  const double p = binaryDensity(A, lenA);
+  if (p < 0 || p > kBinaryMaxDensity) return false;
+  const int64_t addsPerRow = std::max<int64_t>(1, static_cast<int64_t>(p * static_cast<double>(K) * static_cast<double>(N)));
+  if (transA) {
+    pool().forRanges(M, minRows(addsPerRow), [&](int64_t i0, int64_t i1) { binaryRowsTN(i0, i1, N, K, alpha, A, lda, B, ldb, C, ldc); });
+    return true;
+  }
+  if (transB) {
+    thread_local std::vector<float> bt;
+    const size_t need = static_cast<size_t>(K) * static_cast<size_t>(N);
+    if (bt.size() < need) bt.resize(need);
+    float* t = bt.data();
+    pool().forRanges(K, minRows(N), [&](int64_t k0, int64_t k1) { transposeRows(k0, k1, N, B, ldb, t); });
+    B = t;
+    ldb = N;
+  }
+  pool().forRanges(M, minRows(addsPerRow), [&](int64_t r0, int64_t r1) { binaryRowsNN(r0, r1, N, K, alpha, A, lda, B, ldb, C, ldc); });
   return true;
 }
 
@@ -466,7 +675,7 @@ constexpr int kChunk = 256;
 // both tails keep the relative accuracy of q (about 2e-7) down to 2^-30 (and to 2^-53 absolute
 // below); the draw is hi iff u < t.
 template <typename In, typename Out>
-void sampleRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, uint64_t k0, uint64_t k1, Out* out) {
+void sampleRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, uint64_t k0, uint64_t k1, int64_t first, Out* out) {
   const float c = kind == 1 ? 2.0f : 1.0f;
   const Out lo = kind == 1 ? Out(-1) : Out(0);
   const Out hi = Out(1);
@@ -482,7 +691,7 @@ void sampleRows(const In* x, const double* bias, int64_t batch, int64_t size, in
         const double q = static_cast<double>(sigmoidTail32(z));
         th[t] = z >= 0.0f ? 1.0 - q : q;
       }
-      const uint64_t base = static_cast<uint64_t>(b * size + j0) + 1;
+      const uint64_t base = static_cast<uint64_t>(first + b * size + j0) + 1;
       for (int t = 0; t < len; t++) {
         const uint64_t bits = mix64(k1 ^ mix64(k0 + kGolden * (base + static_cast<uint64_t>(t))));
         const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
@@ -521,10 +730,15 @@ napi_value SampleBinary(napi_env env, napi_callback_info info) {
   const uint64_t k1 = (w[2] << 32) | w[3];
   const double* b = hasBias ? static_cast<const double*>(bias.data) : nullptr;
   const int kd = static_cast<int>(kind);
-  if (x.f32() && out.f32()) sampleRows(static_cast<const float*>(x.data), b, batch, size, kd, k0, k1, static_cast<float*>(out.data));
-  else if (x.f32()) sampleRows(static_cast<const float*>(x.data), b, batch, size, kd, k0, k1, static_cast<double*>(out.data));
-  else if (out.f32()) sampleRows(static_cast<const double*>(x.data), b, batch, size, kd, k0, k1, static_cast<float*>(out.data));
-  else sampleRows(static_cast<const double*>(x.data), b, batch, size, kd, k0, k1, static_cast<double*>(out.data));
+  // rows [r0, r1) on each of the pool's threads: draw c of the call is row r's c - r size
+  pool().forRanges(batch, minRows(4 * size), [&](int64_t r0, int64_t r1) {
+    const int64_t off = r0 * size;
+    const int64_t rows = r1 - r0;
+    if (x.f32() && out.f32()) sampleRows(static_cast<const float*>(x.data) + off, b, rows, size, kd, k0, k1, off, static_cast<float*>(out.data) + off);
+    else if (x.f32()) sampleRows(static_cast<const float*>(x.data) + off, b, rows, size, kd, k0, k1, off, static_cast<double*>(out.data) + off);
+    else if (out.f32()) sampleRows(static_cast<const double*>(x.data) + off, b, rows, size, kd, k0, k1, off, static_cast<float*>(out.data) + off);
+    else sampleRows(static_cast<const double*>(x.data) + off, b, rows, size, kd, k0, k1, off, static_cast<double*>(out.data) + off);
+  });
   return Undefined(env);
 }
 
@@ -567,10 +781,10 @@ napi_value Info(napi_env env, napi_callback_info) {
 // computed in float32 (the fused sampler's e^t: relative error of sigmoid about 2e-7, absolute
 // error of tanh about 2e-7); a float64 out in float64 with std::exp. The sums are float64.
 template <typename In>
-void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, float* out, double* sums) {
+void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int64_t ld, int kind, float* out, double* sums) {
   for (int64_t b = 0; b < batch; b++) {
-    const In* xr = x + b * size;
-    float* orow = out + b * size;
+    const In* xr = x + b * ld;
+    float* orow = out + b * ld;
     for (int64_t j = 0; j < size; j++) {
       const float z = static_cast<float>(static_cast<double>(xr[j]) + (bias != nullptr ? bias[j] : 0.0));
       float a;
@@ -589,10 +803,10 @@ void activationRows(const In* x, const double* bias, int64_t batch, int64_t size
 }
 
 template <typename In>
-void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int kind, double* out, double* sums) {
+void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int64_t ld, int kind, double* out, double* sums) {
   for (int64_t b = 0; b < batch; b++) {
-    const In* xr = x + b * size;
-    double* orow = out + b * size;
+    const In* xr = x + b * ld;
+    double* orow = out + b * ld;
     for (int64_t j = 0; j < size; j++) {
       const double z = static_cast<double>(xr[j]) + (bias != nullptr ? bias[j] : 0.0);
       orow[j] = kind == 0 ? (z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z))) : std::tanh(z);
@@ -627,10 +841,14 @@ napi_value BinaryActivations(napi_env env, napi_callback_info info) {
   const double* b = hasBias ? static_cast<const double*>(bias.data) : nullptr;
   double* sm = static_cast<double*>(sums.data);
   const int kd = static_cast<int>(kind);
-  if (x.f32() && out.f32()) activationRows(static_cast<const float*>(x.data), b, batch, size, kd, static_cast<float*>(out.data), sm);
-  else if (x.f32()) activationRows(static_cast<const float*>(x.data), b, batch, size, kd, static_cast<double*>(out.data), sm);
-  else if (out.f32()) activationRows(static_cast<const double*>(x.data), b, batch, size, kd, static_cast<float*>(out.data), sm);
-  else activationRows(static_cast<const double*>(x.data), b, batch, size, kd, static_cast<double*>(out.data), sm);
+  // columns [j0, j1) on each of the pool's threads (each column's sum keeps its order over b)
+  pool().forRanges(size, std::max<int64_t>(16, minRows(8 * batch)), [&](int64_t j0, int64_t j1) {
+    const double* bj = b != nullptr ? b + j0 : nullptr;
+    if (x.f32() && out.f32()) activationRows(static_cast<const float*>(x.data) + j0, bj, batch, j1 - j0, size, kd, static_cast<float*>(out.data) + j0, sm + j0);
+    else if (x.f32()) activationRows(static_cast<const float*>(x.data) + j0, bj, batch, j1 - j0, size, kd, static_cast<double*>(out.data) + j0, sm + j0);
+    else if (out.f32()) activationRows(static_cast<const double*>(x.data) + j0, bj, batch, j1 - j0, size, kd, static_cast<float*>(out.data) + j0, sm + j0);
+    else activationRows(static_cast<const double*>(x.data) + j0, bj, batch, j1 - j0, size, kd, static_cast<double*>(out.data) + j0, sm + j0);
+  });
   return Undefined(env);
 }
 
@@ -770,8 +988,17 @@ napi_value SgdWeightStep(napi_env env, napi_callback_info info) {
   }
   const int64_t len = static_cast<int64_t>(w.length);
   if (!needLength(env, g1, "g1", len) || !needLength(env, g2, "g2", len) || !needLength(env, mirror, "mirror", len)) return nullptr;
-  return Boolean(env, sgdWeightPass(static_cast<double*>(w.data), static_cast<const float*>(g1.data), static_cast<const float*>(g2.data), lr,
-                                    static_cast<float*>(mirror.data), w.length));
+  // halves (thirds, ...) of the entries on the pool's threads: the same split of W's rows as the
+  // gradient sums' (outerProducts), so that each thread reads the sums it wrote
+  std::atomic<bool> finite{true};
+  double* p = static_cast<double*>(w.data);
+  const float* a = static_cast<const float*>(g1.data);
+  const float* c = static_cast<const float*>(g2.data);
+  float* mr = static_cast<float*>(mirror.data);
+  pool().forRanges(len, 32768, [&](int64_t k0, int64_t k1) {
+    if (!sgdWeightPass(p + k0, a + k0, c + k0, lr, mr + k0, static_cast<size_t>(k1 - k0))) finite.store(false, std::memory_order_relaxed);
+  });
+  return Boolean(env, finite.load());
 }
 
 // The loop of addColumnSums: out[i] -= -scale v[b, i], b outer and i inner, the float64 operations
@@ -876,6 +1103,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   openblas_set_num_threads(static_cast<int>(n));
+  pool().setThreads(static_cast<int>(n));
   return Undefined(env);
 }
 
