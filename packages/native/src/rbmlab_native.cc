@@ -267,9 +267,10 @@ struct F32View {
 //     TN:  out[i, :] = alpha sum_{b : v[b, i] = 1} a[b, :]           (v: K x M, a: K x N)
 // added in float32 in increasing order of i (j, b), from 0, and for TN scaled once at the end, as
 // sgemm scales its sum. The density p of 1s costs p K adds per output instead of K multiply-adds:
-// measured at 100 x 784 x 500 on one core, 0.36 ms at p = 0.2 against sgemm's 0.75 (Haswell
-// kernel), 0.58 at p = 0.35, parity at p = 0.5. So it is used when p <= 0.4, on the pool's threads
-// as sgemm runs on OpenBLAS's. The result is within sgemm's error bound (a float32 sum of at most
+// measured at 100 x 784 x 500 (NN, Haswell sgemm kernel), 0.57 ms at p = 0.3 against sgemm's 0.76
+// on one thread, parity at p = 0.5 (NN, NT and TN alike, within 8%); on two threads, 0.29 against
+// 0.54 at p = 0.3 and still 0.44 against 0.53 at p = 0.5. So it is used when p <= 0.5, on the
+// pool's threads as sgemm runs on OpenBLAS's. The result is within sgemm's error bound (a float32 sum of at most
 // K terms; it is exact where sgemm's is) and does not depend on the thread count. One difference:
 // 0 x Infinity or 0 x NaN in the other factor is skipped here (a finite 0 contributes nothing),
 // where sgemm gives NaN; the trainer and the samplers only multiply finite weights and activations.
@@ -295,10 +296,12 @@ double binaryDensity(const float* x, size_t len) {
   return other ? -1.0 : len == 0 ? 0.0 : static_cast<double>(ones) / static_cast<double>(len);
 }
 
-// S strips of 16 columns (S <= 8): S accumulators kept in registers over all the rows.
+// S strips of 16 columns (S <= 8): S accumulators kept in registers over all the rows, starting
+// from 0, or from what dst holds when `more` (a sum continued over a further block of rows).
 template <int S>
-void sumStrips(const float* src, size_t ld, const int32_t* rows, int64_t count, float scale, bool scaled, float* dst) {
+void sumStrips(const float* src, size_t ld, const int32_t* rows, int64_t count, float scale, bool scaled, bool more, float* dst) {
   F32x16 acc[S] = {};
+  if (more) for (int q = 0; q < S; q++) acc[q] = load16(dst + 16 * q);
   for (int64_t k = 0; k < count; k++) {
     const float* w = src + static_cast<size_t>(rows[k]) * ld;
     for (int q = 0; q < S; q++) acc[q] += load16(w + 16 * q);
@@ -307,26 +310,28 @@ void sumStrips(const float* src, size_t ld, const int32_t* rows, int64_t count, 
 }
 
 // dst[0 .. n) = scale * sum over the rows rows[0 .. count) of src (each src + r * ld), in order,
-// from 0 (scale applied when `scaled`). Columns in strips of 16 floats, up to 8 strips (128
-// columns) per pass over the rows with their sums in registers; the last n mod 16 columns together
-// in one more pass. Every output is the same ordered float32 sum whatever the strip width.
-void sumRows(const float* src, size_t ld, const int32_t* rows, int64_t count, int64_t n, float scale, bool scaled, float* dst) {
+// from 0, or continuing the unscaled sum dst holds when `more` (scale applied when `scaled`).
+// Columns in strips of 16 floats, up to 8 strips (128 columns) per pass over the rows with their
+// sums in registers; the last n mod 16 columns together in one more pass. Every output is the
+// same ordered float32 sum whatever the strip width and however the rows are cut into blocks.
+void sumRows(const float* src, size_t ld, const int32_t* rows, int64_t count, int64_t n, float scale, bool scaled, bool more, float* dst) {
   int64_t j = 0;
-  for (; j + 128 <= n; j += 128) sumStrips<8>(src + j, ld, rows, count, scale, scaled, dst + j);
+  for (; j + 128 <= n; j += 128) sumStrips<8>(src + j, ld, rows, count, scale, scaled, more, dst + j);
   switch ((n - j) / 16) {
-    case 7: sumStrips<7>(src + j, ld, rows, count, scale, scaled, dst + j); break;
-    case 6: sumStrips<6>(src + j, ld, rows, count, scale, scaled, dst + j); break;
-    case 5: sumStrips<5>(src + j, ld, rows, count, scale, scaled, dst + j); break;
-    case 4: sumStrips<4>(src + j, ld, rows, count, scale, scaled, dst + j); break;
-    case 3: sumStrips<3>(src + j, ld, rows, count, scale, scaled, dst + j); break;
-    case 2: sumStrips<2>(src + j, ld, rows, count, scale, scaled, dst + j); break;
-    case 1: sumStrips<1>(src + j, ld, rows, count, scale, scaled, dst + j); break;
+    case 7: sumStrips<7>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
+    case 6: sumStrips<6>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
+    case 5: sumStrips<5>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
+    case 4: sumStrips<4>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
+    case 3: sumStrips<3>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
+    case 2: sumStrips<2>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
+    case 1: sumStrips<1>(src + j, ld, rows, count, scale, scaled, more, dst + j); break;
     default: break;
   }
   j += (n - j) / 16 * 16;
   const int64_t rest = n - j;  // < 16
   if (rest > 0) {
     float acc[16] = {};
+    if (more) for (int64_t t = 0; t < rest; t++) acc[t] = dst[j + t];
     for (int64_t k = 0; k < count; k++) {
       const float* w = src + static_cast<size_t>(rows[k]) * ld + j;
       for (int64_t t = 0; t < rest; t++) acc[t] += w[t];
@@ -338,7 +343,10 @@ void sumRows(const float* src, size_t ld, const int32_t* rows, int64_t count, in
 // The largest density of 1s for which the binary kernel replaces sgemm (see above). Both run on
 // every thread (the kernel on the pool, sgemm on OpenBLAS's), so the choice does not depend on the
 // thread count, and neither do the bits.
-constexpr double kBinaryMaxDensity = 0.4;
+constexpr double kBinaryMaxDensity = 0.5;
+
+// Rows of the other factor per block of the NN kernel: 64 rows of 128 floats, 32 KiB.
+constexpr int64_t kRowBlock = 64;
 
 // Output rows [r0, r1) of C = alpha A B (NN), A binary M x K: for each row b, the columns i with
 // A[b, i] = 1; then out[b, :] = the sum of B's rows i, 128 columns at a time for every b (those
@@ -361,11 +369,23 @@ void binaryRowsNN(int64_t r0, int64_t r1, int64_t N, int64_t K, float alpha, con
     }
     counts[b] = c;
   }
+  // 128 columns of B at a time, and of those kRowBlock rows at a time (32 KiB, in L1), for every b:
+  // each b's sum continues over the blocks (sumRows with `more`), scaled after the last
+  thread_local std::vector<int64_t> cursor;
+  if (cursor.size() < static_cast<size_t>(M)) cursor.resize(M);
   for (int64_t j = 0; j < N; j += 128) {
     const int64_t width = N - j < 128 ? N - j : 128;
-    for (int64_t b = 0; b < M; b++) {
-      sumRows(B + j, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(b) * K, counts[b], width, alpha, alpha != 1.0f,
-              C + (r0 + b) * ldc + j);
+    std::fill(cursor.begin(), cursor.begin() + M, 0);
+    for (int64_t k0 = 0; k0 < K; k0 += kRowBlock) {
+      const bool last = k0 + kRowBlock >= K;
+      for (int64_t b = 0; b < M; b++) {
+        const int32_t* list = rows.data() + static_cast<size_t>(b) * K;
+        const int64_t c0 = cursor[b];
+        int64_t c1 = c0;
+        while (c1 < counts[b] && list[c1] < k0 + kRowBlock) c1++;
+        sumRows(B + j, static_cast<size_t>(ldb), list + c0, c1 - c0, width, alpha, last && alpha != 1.0f, k0 > 0, C + (r0 + b) * ldc + j);
+        cursor[b] = c1;
+      }
     }
   }
 }
@@ -388,7 +408,7 @@ void binaryRowsTN(int64_t i0, int64_t i1, int64_t N, int64_t K, float alpha, con
     }
   }
   for (int64_t i = 0; i < M; i++) {
-    sumRows(B, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(i) * K, counts[i], N, alpha, true, C + (i0 + i) * ldc);
+    sumRows(B, static_cast<size_t>(ldb), rows.data() + static_cast<size_t>(i) * K, counts[i], N, alpha, true, false, C + (i0 + i) * ldc);
   }
 }
 

@@ -322,7 +322,7 @@ describeNative('native training kernels', () => {
   });
 
   it('products of sparse 0/1 states are the float32 sums of rows in order, bit for bit (the binary kernel)', () => {
-    // density 0.1 (<= 0.4): the addon sums rows instead of calling sgemm, whatever the thread
+    // density 0.1 (<= 0.5): the addon sums rows instead of calling sgemm, whatever the thread
     // count (native-pool.test.ts checks 1, 2 and 3 threads, and the visible inputs);
     // N = 300 = 2 x 128 + 2 x 16 + 12 covers every strip width
     const [b, k, n] = [37, 131, 300];
