@@ -140,23 +140,26 @@ struct F64View {
 // index, counter-based random numbers), so its bits do not depend on the thread count or on which
 // thread ran which part.
 //
-// Workers wait for work spinning (yielding the core at each check, so that a spinning worker
-// costs a busy core nothing) for kSpin after their last part, then sleep on a condition variable:
-// a training loop calls the pool every few hundred microseconds and finds the workers awake,
+// Workers wait for work spinning (with sched_yield at each check, so that a spinning worker gives
+// way to other runnable threads, though each check still costs a system call) for kSpin after
+// their last part, then sleep on a condition variable: a training loop calls the pool every few
+// hundred microseconds and finds the workers awake,
 // and an idle process has none spinning. One caller at a time: another thread (a study's worker
 // thread) that finds the pool busy runs its loop alone, with the same bits. A body must not call
 // forRanges itself (the mutex is not recursive).
 class WorkPool {
  public:
-  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
 
-  void setThreads(int n) {
+  // n threads in all (n - 1 workers); false when a thread could not be started (the pool then
+  // keeps the workers it has).
+  bool setThreads(int n) {
     std::lock_guard<std::mutex> busy(busy_);
-    if (n == threads()) return;
+    if (n == threads()) return true;
     {
       std::lock_guard<std::mutex> lk(sleep_);
       stop_ = true;
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.fetch_add(kSerial, std::memory_order_release);
     }
     wake_.notify_all();
     for (std::thread& t : workers_) t.join();
@@ -165,39 +168,61 @@ class WorkPool {
     // the generation a worker waits past is read here, under busy_, not when its thread starts:
     // a loop published before then would otherwise be missed, and its caller wait forever
     const uint64_t seen = generation_.load(std::memory_order_acquire);
-    for (int w = 1; w < n; w++) workers_.emplace_back([this, w, seen] { work(w, seen); });
+    bool started = true;
+    try {
+      for (int w = 1; w < n; w++) workers_.emplace_back([this, w, seen] { work(w, seen); });
+    } catch (const std::exception&) {
+      started = false;
+    }
+    threads_.store(static_cast<int>(workers_.size()) + 1, std::memory_order_relaxed);
+    return started;
   }
 
   template <typename F>
   void forRanges(int64_t count, int64_t minPart, F&& body) {
     const int64_t most = minPart > 0 ? count / minPart : count;
-    const int parts = static_cast<int>(std::min<int64_t>(threads(), std::max<int64_t>(1, most)));
-    if (parts <= 1 || !busy_.try_lock()) {
+    if (most <= 1 || threads() <= 1 || !busy_.try_lock()) {
       body(int64_t{0}, count);
       return;
     }
+    // the thread count is read under busy_ (setThreads changes it only under busy_)
+    std::unique_lock<std::mutex> busy(busy_, std::adopt_lock);
+    const int parts = static_cast<int>(std::min<int64_t>(threads(), most));
     auto call = [](void* ctx, int64_t begin, int64_t end) { (*static_cast<F*>(ctx))(begin, end); };
     run_ = call;
     ctx_ = &body;
     count_ = count;
-    parts_ = parts;
     pending_.store(parts - 1, std::memory_order_relaxed);
     bool sleeping;
     {
       std::lock_guard<std::mutex> lk(sleep_);
-      generation_.fetch_add(1, std::memory_order_release);
+      // the part count travels in the generation word itself: a worker without a part decides
+      // so from the word alone and never reads the job's fields, which the next caller may be
+      // writing by the time it looks
+      const uint64_t serial = (generation_.load(std::memory_order_relaxed) & ~kPartsMask) + kSerial;
+      generation_.store(serial | static_cast<uint64_t>(parts), std::memory_order_release);
       sleeping = sleepers_ > 0;
     }
     if (sleeping) wake_.notify_all();
-    body(int64_t{0}, count / parts);
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
-      if (spins % 64 == 63) sched_yield(); else __builtin_ia32_pause();
+    try {
+      body(int64_t{0}, count / parts);
+    } catch (...) {
+      waitForParts();  // the workers still run `body` (a caller's std::bad_alloc, say)
+      throw;
     }
-    busy_.unlock();
+    waitForParts();
   }
 
  private:
   static constexpr std::chrono::microseconds kSpin{2000};
+  static constexpr uint64_t kPartsMask = 0xffff;  // parts <= 1024 threads
+  static constexpr uint64_t kSerial = kPartsMask + 1;
+
+  void waitForParts() {
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+      if (spins % 64 == 63) sched_yield(); else __builtin_ia32_pause();
+    }
+  }
 
   void work(int index, uint64_t seen) {
     for (;;) {
@@ -213,26 +238,29 @@ class WorkPool {
       }
       seen = g;
       if (stop_) return;
-      if (index < parts_) {
-        run_(ctx_, count_ * index / parts_, count_ * (index + 1) / parts_);
+      const int parts = static_cast<int>(g & kPartsMask);
+      if (index < parts) {
+        // counted in pending_: the caller waits for this part, so the fields stay as published
+        run_(ctx_, count_ * index / parts, count_ * (index + 1) / parts);
         pending_.fetch_sub(1, std::memory_order_release);
       }
     }
   }
 
   std::vector<std::thread> workers_;
-  std::mutex busy_;   // held by the one caller whose loop the workers run
-  std::mutex sleep_;  // guards sleepers_ and the generation's increments, for the condition variable
+  std::atomic<int> threads_{1};
+  std::mutex busy_;   // held by the one caller whose loop the workers run, and by setThreads
+  std::mutex sleep_;  // guards sleepers_ and the generation's changes, for the condition variable
   std::condition_variable wake_;
   int sleepers_ = 0;
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> generation_{0};  // serial x kSerial + the current loop's part count
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
-  // the loop of the current generation (written before it is published)
+  // the loop of the current generation (written before it is published; read only by the
+  // workers that have a part in it)
   void (*run_)(void*, int64_t, int64_t) = nullptr;
   void* ctx_ = nullptr;
   int64_t count_ = 0;
-  int parts_ = 0;
 };
 
 // One pool for the process (the workers live as long as it: never destroyed, so that no joinable
@@ -800,6 +828,10 @@ napi_value Info(napi_env env, napi_callback_info) {
 // tanh (kind 1): the activations Gamma'(x + bias) of bernoulli and spin units. A float32 out is
 // computed in float32 (the fused sampler's e^t: relative error of sigmoid about 2e-7, absolute
 // error of tanh about 2e-7); a float64 out in float64 with std::exp. The sums are float64.
+// Columns [0, size) of rows with stride ld (the pool gives each thread a range of columns). A
+// column's entry is computed the same way wherever the range starts, vector body or scalar tail,
+// as long as the compiler contracts both alike (GCC does here; native-pool.test.ts checks uneven
+// splits against one thread, bit for bit).
 template <typename In>
 void activationRows(const In* x, const double* bias, int64_t batch, int64_t size, int64_t ld, int kind, float* out, double* sums) {
   for (int64_t b = 0; b < batch; b++) {
@@ -1008,8 +1040,9 @@ napi_value SgdWeightStep(napi_env env, napi_callback_info info) {
   }
   const int64_t len = static_cast<int64_t>(w.length);
   if (!needLength(env, g1, "g1", len) || !needLength(env, g2, "g2", len) || !needLength(env, mirror, "mirror", len)) return nullptr;
-  // halves (thirds, ...) of the entries on the pool's threads: the same split of W's rows as the
-  // gradient sums' (outerProducts), so that each thread reads the sums it wrote
+  // halves (thirds, ...) of the entries on the pool's threads: where the row sums made the
+  // gradient sums in as many parts, the same rows of W, so that each thread mostly reads sums it
+  // wrote (only a matter of cache: every entry is its own float64 operations)
   std::atomic<bool> finite{true};
   double* p = static_cast<double*>(w.data);
   const float* a = static_cast<const float*>(g1.data);
@@ -1123,7 +1156,11 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   openblas_set_num_threads(static_cast<int>(n));
-  pool().setThreads(static_cast<int>(n));
+  if (!pool().setThreads(static_cast<int>(n))) {
+    throwError(env, "range", "rbmlab native: could not start " + std::to_string(n - 1) + " worker threads (the pool has " +
+                                 std::to_string(pool().threads()) + " threads)");
+    return nullptr;
+  }
   return Undefined(env);
 }
 

@@ -160,6 +160,26 @@ describeNative('the native work pool', () => {
     }
   });
 
+  it('runs many small loops with fewer parts than threads exactly once each (more threads than cores)', () => {
+    // 4 threads on CI's 2 cores: the sgd pass of 65,536 entries has 2 parts, so two workers have
+    // none and are often descheduled; every loop must still be applied exactly once (a worker
+    // without a part that ran one, or a part run twice, shows here). w += lr (g1 + g2) with
+    // g1 = 1, g2 = 0 and lr = 2^-10 is exact in float64, so after R steps every entry is exactly
+    // R 2^-10. (A race found in review, where such a worker could read the next loop's fields,
+    // has a window of a few instructions; this test did not hit it in 3 runs of the old code.)
+    addon.setThreads(4);
+    const len = 65536;
+    const w = new Float64Array(len);
+    const g1 = new Float32Array(len).fill(1);
+    const g2 = new Float32Array(len);
+    const mirror = new Float32Array(len);
+    const steps = 3000;
+    for (let r = 0; r < steps; r++) addon.sgdWeightStep(w, g1, g2, 2 ** -10, mirror);
+    let wrong = 0;
+    for (let k = 0; k < len; k++) wrong += w[k] === steps * 2 ** -10 ? 0 : 1;
+    expect(wrong).toBe(0);
+  });
+
   it('resizes the pool back and forth between calls', () => {
     for (const threads of [4, 1, 2, 2, 5, 1, 3]) {
       addon.setThreads(threads);
