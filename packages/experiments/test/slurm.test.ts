@@ -232,6 +232,8 @@ describeSlurm('rbmlab slurm on a one-node slurm-wlm cluster', (cluster: () => Sl
     const third = slurm('submit', 'cluster.json', '--out', dir, '--resume');
     expect(third.code).toBe(0);
     const last = submissions(abs)[2];
+    // this has failed now and then (2026-12-05: no third submission recorded); say what submit said
+    if (last === undefined) throw new Error(`the third submission recorded nothing; submit printed:\n${third.stdout}${third.stderr}`);
     expect(last.tasks).toEqual([2]);
     expect(last.after).toEqual([last.array, `${second.array}_1`]);
     expect(third.stdout).toContain(`cancelled merge job ${second.merge} of the earlier submission`);
