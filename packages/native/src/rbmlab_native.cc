@@ -143,8 +143,7 @@ struct F64View {
 // Workers wait for work spinning (with sched_yield at each check, so that a spinning worker gives
 // way to other runnable threads, though each check still costs a system call) for kSpin after
 // their last part, then sleep on a condition variable: a training loop calls the pool every few
-// hundred microseconds and finds the workers awake,
-// and an idle process has none spinning. One caller at a time: another thread (a study's worker
+// hundred microseconds and finds the workers awake, and an idle process has none spinning. One caller at a time: another thread (a study's worker
 // thread) that finds the pool busy runs its loop alone, with the same bits. A body must not call
 // forRanges itself (the mutex is not recursive).
 class WorkPool {
@@ -298,8 +297,8 @@ struct F32View {
 // measured at 100 x 784 x 500 (NN, Haswell sgemm kernel), 0.57 ms at p = 0.3 against sgemm's 0.76
 // on one thread, parity at p = 0.5 (NN, NT and TN alike, within 8%); on two threads, 0.29 against
 // 0.54 at p = 0.3 and still 0.44 against 0.53 at p = 0.5. So it is used when p <= 0.5, on the
-// pool's threads as sgemm runs on OpenBLAS's. The result is within sgemm's error bound (a float32 sum of at most
-// K terms; it is exact where sgemm's is) and does not depend on the thread count. One difference:
+// pool's threads as sgemm runs on OpenBLAS's. The result is within sgemm's error bound (a float32
+// sum of at most K terms; it is exact where sgemm's is) and does not depend on the thread count. One difference:
 // 0 x Infinity or 0 x NaN in the other factor is skipped here (a finite 0 contributes nothing),
 // where sgemm gives NaN; the trainer and the samplers only multiply finite weights and activations.
 
@@ -778,7 +777,8 @@ napi_value SampleBinary(napi_env env, napi_callback_info info) {
   const uint64_t k1 = (w[2] << 32) | w[3];
   const double* b = hasBias ? static_cast<const double*>(bias.data) : nullptr;
   const int kd = static_cast<int>(kind);
-  // rows [r0, r1) on each of the pool's threads: draw c of the call is row r's c - r size
+  // rows [r0, r1) on each of the pool's threads: draw c of the call is row r's c - r size (a
+  // draw, two mixes and an exp, costs about as much as 4 adds of the row sums)
   pool().forRanges(batch, minRows(4 * size), [&](int64_t r0, int64_t r1) {
     const int64_t off = r0 * size;
     const int64_t rows = r1 - r0;
@@ -893,7 +893,9 @@ napi_value BinaryActivations(napi_env env, napi_callback_info info) {
   const double* b = hasBias ? static_cast<const double*>(bias.data) : nullptr;
   double* sm = static_cast<double*>(sums.data);
   const int kd = static_cast<int>(kind);
-  // columns [j0, j1) on each of the pool's threads (each column's sum keeps its order over b)
+  // columns [j0, j1) on each of the pool's threads (each column's sum keeps its order over b);
+  // an entry (exp, divide, add) costs about 8 adds of the row sums, and a range is at least one
+  // 16-float vector wide
   pool().forRanges(size, std::max<int64_t>(16, minRows(8 * batch)), [&](int64_t j0, int64_t j1) {
     const double* bj = b != nullptr ? b + j0 : nullptr;
     if (x.f32() && out.f32()) activationRows(static_cast<const float*>(x.data) + j0, bj, batch, j1 - j0, size, kd, static_cast<float*>(out.data) + j0, sm + j0);
